@@ -1,0 +1,55 @@
+// The contract between the IP layer of a Stack and the transport protocols above it (TCP; UDP and
+// ICMP live in the stack itself). TCP is written against these two interfaces only, so its
+// segment-level tests drive it through a small fake host without a Stack or a Device.
+#pragma once
+
+#include <optional>
+
+#include "lib/packet.hpp"
+#include "lib/random.hpp"
+#include "lib/time.hpp"
+#include "lib/timer_wheel.hpp"
+#include "stack/wire/checksum_mode.hpp"
+#include "stack/wire/ipv4.hpp"
+
+namespace tachyon {
+
+// What a transport protocol may ask of its stack.
+class IpHost {
+public:
+    // The time of the current poll step (read once per step from the stack's Clock).
+    virtual Instant now() const = 0;
+    virtual Random& random() = 0;
+    virtual TimerWheel& timers() = 0;
+    // A packet from the stack's pool, empty, with headroom for the IPv4 and Ethernet headers;
+    // an empty handle when the pool is exhausted (the stack counts it).
+    virtual Packet alloc_tx() = 0;
+    // pkt holds the transport header and payload, its checksum written per l4_checksum_mode().
+    // The stack prepends IPv4 (from ip; payload_len is taken from pkt) and Ethernet, resolves the
+    // next hop by ARP (queueing while it resolves) and batches the frame for transmission.
+    virtual void send_ipv4(Packet pkt, const Ipv4Repr& ip) = 0;
+    // kOffload when the device computes TCP/UDP checksums (emit the pseudo-header sum only).
+    virtual ChecksumMode l4_checksum_mode() const = 0;
+    // The local address to use towards dst (the interface address), nullopt when unroutable.
+    virtual std::optional<Ipv4Address> source_for(Ipv4Address dst) const = 0;
+    virtual bool is_local(Ipv4Address a) const = 0;
+    // Largest IP packet the device carries (MTU), for the MSS.
+    virtual uint16_t mtu() const = 0;
+
+protected:
+    ~IpHost() = default;
+};
+
+// A transport protocol as the IP layer sees it.
+class IpProtocolHandler {
+public:
+    // ip is the validated, reassembled header; pkt's data starts at the transport header and ends
+    // at the end of the IP payload (padding removed). Checksums not yet verified, except that
+    // pkt.meta().rx_flags may say the device already did.
+    virtual void input(const Ipv4Repr& ip, Packet pkt) = 0;
+
+protected:
+    ~IpProtocolHandler() = default;
+};
+
+}  // namespace tachyon

@@ -45,6 +45,10 @@ public:
     // Takes ownership of the first k packets and returns k; the caller keeps packets [k, n).
     virtual size_t tx_burst(std::span<Packet> pkts) = 0;
 
+    // A buffer this device can transmit without a copy (e.g. a DPDK mbuf), with headroom; an empty
+    // handle when the device has no buffers of its own, and the stack then uses its own pool.
+    virtual Packet alloc_tx() { return Packet(); }
+
     virtual DeviceCaps caps() const = 0;
     virtual bool link_up() const { return true; }
     virtual DeviceStats stats() const { return {}; }

@@ -1,6 +1,7 @@
-// The Internet checksum (RFC 1071). The fast version sums 64-bit words with end-around carry in the
-// host's byte order and swaps once at the end (RFC 1071 section 2(B): the sum is byte-order
-// independent), so it touches each byte once and runs at memory speed.
+// The Internet checksum (RFC 1071). The fast version sums in the host's byte order and swaps once
+// at the end (RFC 1071 section 2(B): the sum is byte-order independent): 64-bit words with
+// end-around carry for short data, and on x86-64 32-bit words in 64-bit SIMD lanes (SSE2, or AVX2
+// when the CPU has it) for the bulk of long data, so it touches each byte once.
 #pragma once
 
 #include <cstddef>
@@ -28,5 +29,12 @@ inline uint16_t internet_checksum(std::span<const std::byte> data) {
 
 // The plain byte-pair loop of RFC 1071 section 4.1: the reference the fast version is tested against.
 uint16_t internet_checksum_reference(std::span<const std::byte> data);
+
+// The implementations behind checksum_partial (which picks the best one the CPU has), selectable so
+// that tests check every one of them on any machine, and benchmarks compare them.
+enum class ChecksumImpl { kAuto, kScalar, kSse2, kAvx2 };
+bool checksum_impl_available(ChecksumImpl impl);
+// checksum_partial computed by `impl`; an unavailable impl falls back to the automatic choice.
+uint32_t checksum_partial_with(ChecksumImpl impl, std::span<const std::byte> data, uint32_t initial = 0);
 
 }  // namespace tachyon

@@ -1,5 +1,6 @@
 #include "lib/packet.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -11,8 +12,8 @@ size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 }  // namespace
 
 PacketPool::PacketPool(size_t count, size_t buffer_size, size_t headroom)
-    : buffer_size_(round_up(buffer_size, kCacheLine)), headroom_(headroom) {
-    assert(headroom < buffer_size);
+    : buffer_size_(round_up(buffer_size, kCacheLine)), headroom_(std::min(headroom, buffer_size_)) {
+    assert(headroom < buffer_size);  // release builds clamp it instead: never a head past the end
     storage_ = static_cast<std::byte*>(
         ::operator new(buffer_size_ * count, std::align_val_t(kCacheLine)));
     bufs_.resize(count);

@@ -11,7 +11,7 @@ namespace tachyon {
 namespace {
 
 constexpr int kShift = 24;
-__extension__ typedef unsigned __int128 u128;
+__extension__ typedef __int128 i128;
 
 int64_t monotonic_ns() {
     timespec ts{};
@@ -22,7 +22,8 @@ int64_t monotonic_ns() {
 bool has_invariant_tsc() {
 #if defined(__x86_64__)
     unsigned a = 0, b = 0, c = 0, d = 0;
-    if (__get_cpuid_max(0x80000000, nullptr) < 0x80000007) return false;
+    // The cast: gcc declares the result unsigned, clang int.
+    if (static_cast<unsigned>(__get_cpuid_max(0x80000000, nullptr)) < 0x80000007u) return false;
     __cpuid(0x80000007, a, b, c, d);
     return (d & (1u << 8)) != 0;
 #else
@@ -61,8 +62,10 @@ TscClock::TscClock() {
 
 Instant TscClock::now() const {
     if (!use_tsc_) return Instant::from_ns(monotonic_ns());
-    const u128 delta = read_tsc() - tsc_base_;
-    return Instant::from_ns(base_ns_ + static_cast<int64_t>((delta * mult_) >> kShift));
+    // Signed: a core whose TSC reads slightly behind the calibrating core's must not wrap around
+    // to a time centuries ahead.
+    const i128 delta = static_cast<int64_t>(read_tsc() - tsc_base_);
+    return Instant::from_ns(base_ns_ + static_cast<int64_t>((delta * static_cast<i128>(mult_)) >> kShift));
 }
 
 }  // namespace tachyon

@@ -18,6 +18,7 @@ public:
     static constexpr size_t kLen = 28;
     explicit ArpPacket(std::span<std::byte> bytes) : b_(bytes) {}
     WireError check() const;  // length only
+    std::span<std::byte> bytes() const { return b_; }  // the whole underlying buffer
 
     uint16_t hardware_type() const;
     uint16_t protocol_type() const;

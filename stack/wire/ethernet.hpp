@@ -23,6 +23,7 @@ public:
     static constexpr size_t kHeaderLen = 14;
     explicit EthernetFrame(std::span<std::byte> bytes) : b_(bytes) {}
     WireError check() const;
+    std::span<std::byte> bytes() const { return b_; }  // the whole underlying buffer
 
     EthernetAddress dst_addr() const;
     EthernetAddress src_addr() const;

@@ -30,6 +30,7 @@ public:
     static constexpr size_t kHeaderLen = 8;
     explicit Icmpv4Packet(std::span<std::byte> bytes) : b_(bytes) {}
     WireError check() const;
+    std::span<std::byte> bytes() const { return b_; }  // the whole underlying buffer
 
     uint8_t msg_type() const;
     uint8_t msg_code() const;
@@ -38,7 +39,7 @@ public:
     uint16_t echo_seq_no() const;
     uint16_t next_hop_mtu() const;  // dst unreachable, code kFragRequired
     std::span<std::byte> data() const { return b_.subspan(kHeaderLen); }
-    bool verify_checksum() const;
+    bool verify_checksum() const;  // over the whole buffer
 
     void set_msg_type(uint8_t v);
     void set_msg_code(uint8_t v);
@@ -46,7 +47,7 @@ public:
     void set_echo_ident(uint16_t v);
     void set_echo_seq_no(uint16_t v);
     void set_rest_of_header(uint32_t v);
-    void fill_checksum();
+    void fill_checksum();  // over the whole buffer
 
 private:
     std::span<std::byte> b_;
@@ -60,11 +61,14 @@ struct Icmpv4Repr {
     uint16_t ident = 0;   // echo
     uint16_t seq_no = 0;  // echo
     std::span<const std::byte> data;
+    uint16_t next_hop_mtu = 0;  // dst unreachable with code kFragRequired (RFC 1191 section 4)
 
     // kUnsupported for types other than echo request/reply and dst unreachable.
     static Parsed<Icmpv4Repr> parse(const Icmpv4Packet& packet, ChecksumCheck check = ChecksumCheck::kVerify);
     size_t buffer_len() const { return Icmpv4Packet::kHeaderLen + data.size(); }
-    void emit(Icmpv4Packet& packet) const;  // always computes the checksum
+    // Copies data (unless it already lies in place), then computes the checksum over buffer_len()
+    // bytes. packet must hold buffer_len() bytes.
+    void emit(Icmpv4Packet& packet) const;
 };
 
 }  // namespace tachyon

@@ -19,6 +19,7 @@ public:
     explicit Ipv4Packet(std::span<std::byte> bytes) : b_(bytes) {}
     // Version, IHL >= 5, header within the buffer, total length >= header and <= buffer.
     WireError check() const;
+    std::span<std::byte> bytes() const { return b_; }  // the whole underlying buffer
 
     uint8_t version() const;
     size_t header_len() const;  // IHL * 4
@@ -70,6 +71,7 @@ struct Ipv4Repr {
     // packet must pass check(); kBadChecksum unless check == kTrusted.
     static Parsed<Ipv4Repr> parse(const Ipv4Packet& packet, ChecksumCheck check = ChecksumCheck::kVerify);
     static constexpr size_t buffer_len() { return Ipv4Packet::kMinHeaderLen; }  // header we emit
+    // Writes the 20-byte header with total length 20 + payload_len (so payload_len <= 65515).
     void emit(Ipv4Packet& packet, ChecksumMode mode = ChecksumMode::kCompute) const;
     bool operator==(const Ipv4Repr&) const = default;
 };

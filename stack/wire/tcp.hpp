@@ -35,6 +35,7 @@ public:
     explicit TcpSegment(std::span<std::byte> bytes) : b_(bytes) {}
     // Fixed header present, data offset >= 5 and the header within the buffer.
     WireError check() const;
+    std::span<std::byte> bytes() const { return b_; }  // the whole underlying buffer
 
     uint16_t src_port() const;
     uint16_t dst_port() const;
@@ -102,6 +103,8 @@ struct TcpRepr {
     std::optional<uint8_t> window_scale;
     bool sack_permitted = false;
     std::optional<TcpTimestamp> timestamp;
+    // emit() writes as many blocks as fit beside the other options (three beside timestamps), as
+    // Linux does; parse() accepts up to four.
     std::array<TcpSackBlock, kMaxSackBlocks> sack_blocks{};
     uint8_t sack_block_count = 0;
 

@@ -17,6 +17,7 @@ public:
     explicit UdpDatagram(std::span<std::byte> bytes) : b_(bytes) {}
     // Header present, length field >= 8 and <= buffer.
     WireError check() const;
+    std::span<std::byte> bytes() const { return b_; }  // the whole underlying buffer
 
     uint16_t src_port() const;
     uint16_t dst_port() const;

@@ -1,0 +1,25 @@
+#include "stack/tcp/isn.hpp"
+
+#include <array>
+
+namespace tachyon {
+
+uint64_t IsnGenerator::hash(const TcpTuple& t, uint8_t domain) const {
+    std::array<std::byte, 13> in{};
+    auto put32 = [&](size_t at, uint32_t v) {
+        for (size_t i = 0; i < 4; ++i) in[at + i] = static_cast<std::byte>(v >> (24 - 8 * i));
+    };
+    put32(0, t.local_addr.value);
+    put32(4, t.remote_addr.value);
+    put32(8, (uint32_t{t.local_port} << 16) | t.remote_port);
+    in[12] = static_cast<std::byte>(domain);
+    return siphash24(key_, in);
+}
+
+SeqNum IsnGenerator::isn(const TcpTuple& t, Instant now) const {
+    return SeqNum(clock_4us(now) + static_cast<uint32_t>(hash(t, 0)));
+}
+
+uint32_t IsnGenerator::ts_offset(const TcpTuple& t) const { return static_cast<uint32_t>(hash(t, 1)); }
+
+}  // namespace tachyon

@@ -1,0 +1,85 @@
+#include "stack/tcp/receive_buffer.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tachyon {
+
+void ReceiveBuffer::reset(size_t capacity) {
+    ring_.reset(capacity);
+    range_count_ = 0;
+}
+
+ReceiveBuffer::InsertResult ReceiveBuffer::insert(SeqNum rcv_nxt, SeqNum seq,
+                                                  std::span<const std::byte> data) {
+    assert(seq >= rcv_nxt);
+    assert(static_cast<uint32_t>(seq - rcv_nxt) + data.size() <= window());
+    InsertResult r;
+    if (data.empty()) return r;
+    const size_t offset = ring_.size() + static_cast<uint32_t>(seq - rcv_nxt);
+    if (seq != rcv_nxt) {
+        // Out of order: decide first whether the table can describe it, then copy.
+        if (!add_range(seq, seq + static_cast<uint32_t>(data.size()))) {
+            r.stored = false;
+            return r;
+        }
+        ring_.write_at(offset, data);
+        return r;
+    }
+    ring_.write_at(offset, data);
+    ring_.commit(data.size());
+    r.advanced = static_cast<uint32_t>(data.size());
+    r.advanced += absorb_ranges(rcv_nxt + r.advanced);
+    return r;
+}
+
+// Merges [left, right) into the sorted table; false when it overlaps nothing and the table is full.
+bool ReceiveBuffer::add_range(SeqNum left, SeqNum right) {
+    size_t first = 0;  // first range that ends at or after left (overlapping or adjacent)
+    while (first < range_count_ && ranges_[first].right < left) ++first;
+    size_t last = first;  // one past the last range that starts at or before right
+    while (last < range_count_ && ranges_[last].left <= right) ++last;
+    if (first == last) {
+        if (range_count_ == kMaxRanges) return false;
+        std::copy_backward(ranges_.begin() + static_cast<ptrdiff_t>(first),
+                           ranges_.begin() + static_cast<ptrdiff_t>(range_count_),
+                           ranges_.begin() + static_cast<ptrdiff_t>(range_count_ + 1));
+        ranges_[first] = {left, right};
+        ++range_count_;
+        return true;
+    }
+    Range merged{seq_min(left, ranges_[first].left), seq_max(right, ranges_[last - 1].right)};
+    ranges_[first] = merged;
+    std::copy(ranges_.begin() + static_cast<ptrdiff_t>(last),
+              ranges_.begin() + static_cast<ptrdiff_t>(range_count_),
+              ranges_.begin() + static_cast<ptrdiff_t>(first + 1));
+    range_count_ -= last - first - 1;
+    return true;
+}
+
+// After in-order data reached rcv_nxt, takes in every stored range that now touches it.
+uint32_t ReceiveBuffer::absorb_ranges(SeqNum rcv_nxt) {
+    uint32_t advanced = 0;
+    size_t n = 0;
+    SeqNum end = rcv_nxt;
+    while (n < range_count_ && ranges_[n].left <= end) {
+        if (ranges_[n].right > end) end = ranges_[n].right;
+        ++n;
+    }
+    if (n == 0) return 0;
+    advanced = static_cast<uint32_t>(end - rcv_nxt);
+    ring_.commit(advanced);
+    std::copy(ranges_.begin() + static_cast<ptrdiff_t>(n),
+              ranges_.begin() + static_cast<ptrdiff_t>(range_count_), ranges_.begin());
+    range_count_ -= n;
+    return advanced;
+}
+
+size_t ReceiveBuffer::read(std::span<std::byte> dst) {
+    const size_t n = std::min(dst.size(), ring_.size());
+    ring_.copy_out(0, dst.first(n));
+    ring_.consume(n);
+    return n;
+}
+
+}  // namespace tachyon

@@ -1,0 +1,59 @@
+// The receive side of a connection: in-order bytes waiting for the user, and out-of-order bytes
+// stored at their final place in the same ring (RFC 9293 3.10.7.4 seventh step: segments beyond
+// RCV.NXT "may be held for later processing"). The out-of-order ranges are kept in a small fixed
+// table, so reassembly is bounded in both memory and work; the ranges are what SACK blocks will
+// report (issue 4). No allocation per segment.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "lib/seq.hpp"
+#include "stack/tcp/byte_ring.hpp"
+
+namespace tachyon {
+
+class ReceiveBuffer {
+public:
+    static constexpr size_t kMaxRanges = 16;
+
+    struct Range {
+        SeqNum left;   // first byte held
+        SeqNum right;  // one past the last byte held
+    };
+
+    void reset(size_t capacity);
+
+    size_t capacity() const { return ring_.capacity(); }
+    // In-order bytes the user has not read yet.
+    size_t readable() const { return ring_.size(); }
+    // Free space past RCV.NXT: the receive window.
+    uint32_t window() const { return static_cast<uint32_t>(ring_.free()); }
+
+    struct InsertResult {
+        uint32_t advanced = 0;  // how far RCV.NXT moves (this segment plus reassembled ranges)
+        bool stored = true;     // false: out of order and the range table is full
+    };
+    // Stores data that starts at seq. The caller has trimmed it to [rcv_nxt, rcv_nxt + window()).
+    InsertResult insert(SeqNum rcv_nxt, SeqNum seq, std::span<const std::byte> data);
+
+    // Copies up to dst.size() in-order bytes out; returns how many.
+    size_t read(std::span<std::byte> dst);
+    // Drops every unread byte (used when the connection resets).
+    void clear() { ring_.reset(ring_.capacity()); range_count_ = 0; }
+
+    size_t range_count() const { return range_count_; }
+    std::span<const Range> ranges() const { return {ranges_.data(), range_count_}; }
+
+private:
+    bool add_range(SeqNum left, SeqNum right);
+    uint32_t absorb_ranges(SeqNum rcv_nxt);
+
+    ByteRing ring_;
+    std::array<Range, kMaxRanges> ranges_{};  // sorted by left, disjoint, not adjacent
+    size_t range_count_ = 0;
+};
+
+}  // namespace tachyon

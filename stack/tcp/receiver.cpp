@@ -1,0 +1,325 @@
+// SEGMENT ARRIVES in SYN-RECEIVED and the synchronized states: RFC 9293 3.10.7.4, its steps
+// numbered as the RFC numbers them, with RFC 5961 (sections 3-5) and PAWS (RFC 7323 5.3). The
+// receiver updates the TCB and returns what to send; sender.cpp emits it.
+#include <algorithm>
+#include <cerrno>
+
+#include "stack/tcp/tcp_layer.hpp"
+
+namespace tachyon {
+
+namespace {
+// RFC 7323 5.5: TS.Recent older than 24 days is no longer a valid reference.
+constexpr Duration kPawsIdle = Duration::from_secs(24 * 24 * 3600);
+
+bool ts_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+
+std::optional<uint32_t> echoed(const TcpRepr& seg) {
+    if (!seg.timestamp) return std::nullopt;
+    return seg.timestamp->tsecr;
+}
+}  // namespace
+
+RxActions TcpLayer::segment_arrives(TcpConnection& c, const TcpRepr& seg) {
+    RxActions out;
+    if (c.state == TcpState::kSynReceived && syn_received_special(c, seg, out)) return out;
+    if (paws_rejects(c, seg)) {  // RFC 7323 5.3 R1, before the sequence number test
+        ++counters_.paws_rejected;
+        out.ack = true;
+        return out;
+    }
+    SegmentText text;
+    if (!check_sequence(c, seg, out, text)) return out;  // first
+    // RFC 7323 5.3 R3 (4.3): remember the timestamp of a segment that is not beyond what we
+    // have acknowledged. A stale TS.Recent (5.5) is replaced unconditionally.
+    if (c.tcb.ts_ok && seg.timestamp && seg.seq_number <= c.tcb.last_ack_sent &&
+        (!ts_before(seg.timestamp->tsval, c.tcb.ts_recent) ||
+         host_.now() - c.tcb.ts_recent_age > kPawsIdle)) {
+        c.tcb.ts_recent = seg.timestamp->tsval;
+        c.tcb.ts_recent_age = host_.now();
+    }
+    if (seg.control == TcpControl::kRst) {  // second
+        process_rst(c, seg, out);
+        return out;
+    }
+    // third (security): no IP security compartments are used.
+    if (seg.control == TcpControl::kSyn) {  // fourth
+        if (c.state == TcpState::kSynReceived && c.passive) {
+            // "return this connection to the LISTEN state": the half-open child goes.
+            enter_closed(c, 0);
+            return out;
+        }
+        // RFC 5961 4.2: a SYN in a synchronized state draws a (rate-limited) challenge ACK.
+        out.challenge_ack = true;
+        return out;
+    }
+    if (!seg.ack_number) {  // fifth: without ACK the segment is dropped
+        ++counters_.no_ack_flag;
+        return out;
+    }
+    if (!process_ack(c, seg, out)) return out;
+    // sixth (URG): urgent data is not supported (RFC 6093); it is delivered inline.
+    process_text(c, text, seg, out);  // seventh
+    process_fin(c, text, out);        // eighth
+    return out;
+}
+
+// Two segments that SYN-RECEIVED answers the way Linux does rather than by the generic steps:
+// the peer's SYN again (our SYN,ACK was lost: resend it now) and, in a simultaneous open, the
+// peer's SYN,ACK (RFC 5961 4.2 leaves this case to the handshake: it completes it).
+bool TcpLayer::syn_received_special(TcpConnection& c, const TcpRepr& seg, RxActions& out) {
+    if (seg.control != TcpControl::kSyn || seg.seq_number != c.tcb.irs) return false;
+    if (!seg.ack_number) {
+        out.syn_ack = true;
+        return true;
+    }
+    if (c.passive || *seg.ack_number != c.tcb.snd_nxt) return false;
+    if (process_ack_syn_received(c, seg, out)) out.ack = true;
+    return true;
+}
+
+bool TcpLayer::paws_rejects(TcpConnection& c, const TcpRepr& seg) {
+    if (!c.tcb.ts_ok || !seg.timestamp || seg.control == TcpControl::kRst) return false;
+    if (host_.now() - c.tcb.ts_recent_age > kPawsIdle) return false;
+    return ts_before(seg.timestamp->tsval, c.tcb.ts_recent);
+}
+
+// First step: the acceptability test (3.10.7.4 table), then trimming to the window.
+bool TcpLayer::check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& out, SegmentText& text) {
+    const SeqNum nxt = c.tcb.rcv_nxt;
+    const uint32_t wnd = c.rcv_buf.window();
+    const uint32_t len = seg.segment_len();
+    const SeqNum seq = seg.seq_number;
+    bool ok;
+    if (len == 0) {
+        ok = wnd == 0 ? seq == nxt : seq_in_window(seq, nxt, nxt + wnd);
+    } else if (wnd == 0) {
+        // "special allowance should be made to accept valid ACKs, URGs, and RSTs": a segment at
+        // RCV.NXT is taken for its control information; its text is trimmed away below.
+        ok = seq == nxt;
+    } else {
+        ok = seq_in_window(seq, nxt, nxt + wnd) || seq_in_window(seq + (len - 1), nxt, nxt + wnd);
+    }
+    if (!ok) {
+        if (seg.control == TcpControl::kRst) {
+            ++counters_.rst_out_of_window;
+            return false;
+        }
+        ++counters_.out_of_window;
+        // TIME-WAIT: a retransmitted FIN restarts the 2 MSL timeout (3.10.7.4 eighth step).
+        if (c.state == TcpState::kTimeWait && seg.control == TcpControl::kFin) enter_time_wait(c);
+        // RFC 5961 4.2: a SYN is answered with a challenge ACK irrespective of its sequence.
+        if (seg.control == TcpControl::kSyn) {
+            out.challenge_ack = true;
+        } else {
+            out.ack = true;
+        }
+        return false;
+    }
+    // Keep only the part inside the window; a FIN survives only if all the data before it did.
+    SeqNum data_seq = seg.control == TcpControl::kSyn ? seq + 1 : seq;
+    std::span<const std::byte> data = seg.payload;
+    bool fin = seg.control == TcpControl::kFin;
+    if (data_seq < nxt) {
+        const uint32_t old = static_cast<uint32_t>(nxt - data_seq);
+        if (old > data.size()) fin = false;  // the FIN itself was already received
+        data = data.subspan(std::min<size_t>(old, data.size()));
+        data_seq = nxt;
+    }
+    const uint32_t room = static_cast<uint32_t>((nxt + wnd) - data_seq);
+    if (data.size() > room) {
+        data = data.first(room);
+        fin = false;
+        out.ack = true;
+    }
+    text = SegmentText{data_seq, data, fin};
+    return true;
+}
+
+// Second step, with RFC 5961 3.2: only an RST exactly at RCV.NXT resets; one elsewhere in the
+// window is answered with a challenge ACK (an out-of-window one was dropped by the first step).
+void TcpLayer::process_rst(TcpConnection& c, const TcpRepr& seg, RxActions& out) {
+    if (seg.seq_number != c.tcb.rcv_nxt) {
+        out.challenge_ack = true;
+        return;
+    }
+    ++counters_.rst_received;
+    switch (c.state) {
+        case TcpState::kSynReceived:
+            // Passive: "return to LISTEN" (the child goes). Active: "connection refused".
+            enter_closed(c, c.passive ? 0 : ECONNREFUSED);
+            return;
+        case TcpState::kEstablished:
+        case TcpState::kFinWait1:
+        case TcpState::kFinWait2:
+        case TcpState::kCloseWait:
+            enter_closed(c, ECONNRESET);
+            return;
+        default:  // CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED and delete the TCB
+            enter_closed(c, 0);
+            return;
+    }
+}
+
+// Fifth step. Returns false when the segment is dropped here.
+bool TcpLayer::process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out) {
+    if (c.state == TcpState::kSynReceived) return process_ack_syn_received(c, seg, out);
+    Tcb& tcb = c.tcb;
+    const SeqNum ack = *seg.ack_number;
+    // RFC 5961 5.2: acceptable only within SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT; anything
+    // else (including the RFC 9293 "acks something not yet sent" case) gets a challenge ACK.
+    if (ack > tcb.snd_nxt || ack < tcb.snd_una - tcb.max_snd_wnd) {
+        ++counters_.ack_unacceptable;
+        out.challenge_ack = true;
+        return false;
+    }
+    if (ack > tcb.snd_una) ack_new_data(c, ack, echoed(seg));
+    update_send_window(c, seg);  // a duplicate (SEG.ACK < SND.UNA) is otherwise ignored
+    switch (c.state) {
+        case TcpState::kFinWait1:
+            if (c.fin_acked()) {
+                c.state = TcpState::kFinWait2;
+                if (!c.user_owned) arm_fin_wait2(c);
+            }
+            break;
+        case TcpState::kClosing:
+            if (c.fin_acked()) enter_time_wait(c);
+            break;
+        case TcpState::kLastAck:
+            if (c.fin_acked()) {
+                enter_closed(c, 0);
+                return false;
+            }
+            break;
+        default:
+            break;
+    }
+    return true;
+}
+
+bool TcpLayer::process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, RxActions& out) {
+    Tcb& tcb = c.tcb;
+    const SeqNum ack = *seg.ack_number;
+    if (!(tcb.snd_una < ack && ack <= tcb.snd_nxt)) {
+        ++counters_.syn_received_bad_ack;
+        out.reset = ResetReply{ack, std::nullopt};  // <SEQ=SEG.ACK><CTL=RST>
+        return false;
+    }
+    TcpListener* l = c.passive ? &listeners_.slot(c.listener) : nullptr;
+    if (l != nullptr && l->accept_queue.count >= l->backlog) {
+        // As Linux (tcp_abort_on_overflow off): ignore the ACK, the SYN,ACK timer retries.
+        ++counters_.accept_queue_full;
+        return false;
+    }
+    ack_new_data(c, ack, echoed(seg));
+    tcb.snd_wnd = static_cast<uint32_t>(seg.window_len) << tcb.snd_wscale;
+    tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, tcb.snd_wnd);
+    tcb.snd_wl1 = seg.seq_number;
+    tcb.snd_wl2 = ack;
+    enter_established(c);
+    if (l != nullptr) {
+        queue_remove(table_, l->syn_queue, c);
+        queue_push(table_, l->accept_queue, c, ListenQueue::kAccept);
+    }
+    return true;
+}
+
+void TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint32_t> tsecr) {
+    if (ack > c.snd_buf_seq) {
+        const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(ack - c.snd_buf_seq),
+                                              static_cast<uint32_t>(c.snd_buf.size()));
+        c.snd_buf.consume(n);
+        c.snd_buf_seq += n;
+    }
+    c.tcb.snd_una = ack;
+    if (c.rtx_nxt < ack) c.rtx_nxt = ack;
+    // Repairing after a timeout: each ACK lets two more segments go (doubling per round trip).
+    if (c.rtx_nxt != c.tcb.snd_nxt) c.rtx_budget += 2;
+    // RFC 7323 4.1 (RTTM): with timestamps, the echoed TSval times the transmission that was
+    // acknowledged, retransmitted or not, so it also ends a backoff that Karn's rule would keep.
+    if (tsecr && c.tcb.ts_ok && *tsecr != 0) {
+        const int32_t ms = static_cast<int32_t>(tsval(c) - *tsecr);
+        if (ms >= 0) c.rtt.sample(Duration::from_ms(ms));
+        c.rtt_timing = false;
+    } else if (c.rtt_timing && ack > c.rtt_seq) {
+        // RFC 6298 section 3 (Karn): the timed segment was never retransmitted.
+        c.rtt.sample(host_.now() - c.rtt_start);
+        c.rtt_timing = false;
+    }
+    c.retries = 0;
+    restart_rtx_after_ack(c);
+}
+
+// "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated" unless the segment is
+// older than the one that last updated it (SND.WL1, SND.WL2).
+void TcpLayer::update_send_window(TcpConnection& c, const TcpRepr& seg) {
+    Tcb& tcb = c.tcb;
+    const SeqNum ack = *seg.ack_number;
+    if (ack < tcb.snd_una) return;
+    if (tcb.snd_wl1 < seg.seq_number || (tcb.snd_wl1 == seg.seq_number && tcb.snd_wl2 <= ack)) {
+        tcb.snd_wnd = static_cast<uint32_t>(seg.window_len) << tcb.snd_wscale;
+        tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, tcb.snd_wnd);
+        tcb.snd_wl1 = seg.seq_number;
+        tcb.snd_wl2 = ack;
+        // The peer is alive and answering: a zero window is not a dead connection.
+        if (tcb.snd_wnd == 0) c.retries = 0;
+    }
+}
+
+// Seventh step: segment text, in the states that still receive.
+void TcpLayer::process_text(TcpConnection& c, SegmentText& text, const TcpRepr& seg, RxActions& out) {
+    if (text.data.empty()) return;
+    if (c.state != TcpState::kEstablished && c.state != TcpState::kFinWait1 &&
+        c.state != TcpState::kFinWait2) {
+        return;  // a FIN was received: "this should not occur", ignore the text
+    }
+    if (c.rcv_closed) {
+        // RFC 1122 4.2.2.13: new data after CLOSE is lost, and the peer is told with RST.
+        ++counters_.abort_on_data;
+        out.reset = ResetReply{seg.ack_number.value_or(c.tcb.snd_nxt), std::nullopt};
+        out.ack = false;
+        enter_closed(c, 0);
+        return;
+    }
+    const SeqNum nxt = c.tcb.rcv_nxt;
+    const ReceiveBuffer::InsertResult r = c.rcv_buf.insert(nxt, text.seq, text.data);
+    if (text.seq != nxt) {
+        ++counters_.ooo_segments;
+        if (!r.stored) ++counters_.ooo_dropped;
+    }
+    c.tcb.rcv_nxt += r.advanced;
+    out.ack = true;  // immediate ACK; delayed ACKs come with issue 4
+}
+
+// Eighth step: FIN, once every byte before it has arrived.
+void TcpLayer::process_fin(TcpConnection& c, const SegmentText& text, RxActions& out) {
+    if (!text.fin || c.state == TcpState::kClosed) return;
+    if (text.seq + static_cast<uint32_t>(text.data.size()) != c.tcb.rcv_nxt) {
+        ++counters_.fin_out_of_order;  // beyond a hole: dropped, the peer sends it again
+        return;
+    }
+    c.tcb.rcv_nxt += 1;
+    c.rcv_fin = true;
+    out.ack = true;
+    switch (c.state) {
+        case TcpState::kSynReceived:
+        case TcpState::kEstablished:
+            c.state = TcpState::kCloseWait;
+            break;
+        case TcpState::kFinWait1:
+            if (c.fin_acked()) {
+                enter_time_wait(c);
+            } else {
+                c.state = TcpState::kClosing;
+            }
+            break;
+        case TcpState::kFinWait2:
+        case TcpState::kTimeWait:
+            enter_time_wait(c);  // TIME-WAIT: restart the 2 MSL timeout
+            break;
+        default:  // CLOSE-WAIT, CLOSING, LAST-ACK: remain
+            break;
+    }
+}
+
+}  // namespace tachyon

@@ -1,0 +1,66 @@
+// Per-layer counters: traffic, and every drop by its reason.
+#pragma once
+
+#include <cstdint>
+
+namespace tachyon {
+
+struct TcpCounters {
+    uint64_t segments_received = 0;
+    uint64_t segments_sent = 0;
+    uint64_t retransmitted_segments = 0;
+    uint64_t active_opens = 0;
+    uint64_t passive_opens = 0;
+
+    // Drops before a connection is found.
+    uint64_t bad_header = 0;    // truncated, data offset < 5 or past the segment
+    uint64_t bad_checksum = 0;
+    uint64_t bad_option = 0;
+    uint64_t bad_flags = 0;     // SYN+FIN, SYN+RST
+    uint64_t bad_address = 0;   // broadcast/multicast source or destination, port 0
+    uint64_t no_connection = 0; // nothing listening or connected: answered with RST (3.10.7.1)
+
+    // LISTEN (3.10.7.2).
+    uint64_t listen_rst_ignored = 0;
+    uint64_t listen_ack_reset = 0;  // ACK to a listener: answered with RST
+    uint64_t listen_other_dropped = 0;
+    uint64_t syn_queue_full = 0;
+    uint64_t accept_queue_full = 0;
+    uint64_t table_full = 0;
+
+    // SYN-SENT (3.10.7.3).
+    uint64_t syn_sent_bad_ack = 0;  // answered with RST
+    uint64_t syn_sent_dropped = 0;
+
+    // Synchronized states (3.10.7.4) and RFC 5961 / RFC 7323.
+    uint64_t paws_rejected = 0;
+    uint64_t out_of_window = 0;     // not acceptable: answered with an ACK
+    uint64_t rst_out_of_window = 0; // silently dropped
+    uint64_t no_ack_flag = 0;
+    uint64_t ack_unacceptable = 0;  // RFC 5961 5.2 (too old or not yet sent)
+    uint64_t syn_received_bad_ack = 0;
+    uint64_t challenge_acks_sent = 0;
+    uint64_t challenge_acks_rate_limited = 0;
+    uint64_t ooo_segments = 0;
+    uint64_t ooo_dropped = 0;       // the out-of-order range table was full
+    uint64_t fin_out_of_order = 0;  // FIN beyond a hole: dropped, the peer resends it
+    uint64_t time_wait_syn_accepted = 0;  // RFC 6191
+
+    // Resets and aborts.
+    uint64_t rst_received = 0;      // acceptable RSTs that closed a connection
+    uint64_t rst_sent = 0;
+    uint64_t abort_on_close = 0;    // close() with unread data (RFC 1122 4.2.2.13)
+    uint64_t abort_on_data = 0;     // data for a connection the user closed
+    uint64_t aborts = 0;            // abort() calls that sent RST
+
+    // Timers.
+    uint64_t retransmit_timeouts = 0;
+    uint64_t syn_timeouts = 0;       // handshake gave up: ETIMEDOUT or child dropped
+    uint64_t connection_timeouts = 0;
+    uint64_t fin_wait2_timeouts = 0;
+    uint64_t time_wait_expired = 0;
+
+    uint64_t tx_alloc_failures = 0;  // alloc_tx() empty: treated as a loss, the timer resends
+};
+
+}  // namespace tachyon

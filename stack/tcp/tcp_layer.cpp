@@ -1,0 +1,363 @@
+// The user interface of the TCP layer (RFC 9293 3.10.1-3.10.6) and the connection life cycle.
+#include "stack/tcp/tcp_layer.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+namespace tachyon {
+
+TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
+    : host_(host),
+      config_(config),
+      isn_(host.random()),
+      table_(config.max_connections, host.random().next_u64(), host.random().next_u64()),
+      listeners_(config.max_listeners),
+      challenge_window_start_(host.now()) {
+    for (size_t i = 0; i < table_.capacity(); ++i) {
+        TcpConnection& c = table_.slot(static_cast<uint32_t>(i));
+        c.layer = this;
+        c.rtx_timer.set_handler(&TcpLayer::on_rtx_timer, &c);
+        c.wait_timer.set_handler(&TcpLayer::on_wait_timer, &c);
+    }
+}
+
+TcpLayer::~TcpLayer() = default;
+
+TcpConnection* TcpLayer::user_conn(TcpHandle h) {
+    TcpConnection* c = table_.get(h);
+    return c != nullptr && c->user_owned ? c : nullptr;
+}
+
+const TcpConnection* TcpLayer::user_conn(TcpHandle h) const {
+    return const_cast<TcpLayer*>(this)->user_conn(h);
+}
+
+void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpConnConfig& config) {
+    c.state = TcpState::kClosed;
+    c.tuple = t;
+    c.config = config;
+    c.tcb = Tcb{};
+    c.tcb.ts_offset = isn_.ts_offset(t);
+    c.error = 0;
+    c.user_owned = false;
+    c.passive = false;
+    c.negotiated_wscale = false;
+    c.snd_buf.reset(std::max<uint32_t>(config.send_buffer, 1));
+    c.rcv_buf.reset(std::max<uint32_t>(config.receive_buffer, 1));
+    c.fin_queued = false;
+    c.rtx_budget = 0;
+    c.probe_pending = false;
+    c.rcv_closed = false;
+    c.rcv_fin = false;
+    c.rtt.configure(config_.initial_rto, config_.min_rto, config_.max_rto);
+    c.rtt_timing = false;
+    c.retries = 0;
+    c.listener = kNoIndex;
+    c.queue = ListenQueue::kNone;
+}
+
+Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote) {
+    return open(local, remote, config_.defaults);
+}
+
+Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const TcpConnConfig& config) {
+    if (remote.port == 0 || remote.addr.is_unspecified() || remote.addr.is_broadcast() ||
+        remote.addr.is_multicast()) {
+        return Result<TcpHandle>::fail(EINVAL, "remote address or port not connectable");
+    }
+    if (local.addr.is_unspecified()) {
+        const auto src = host_.source_for(remote.addr);
+        if (!src) return Result<TcpHandle>::fail(ENETUNREACH, "no route to the remote address");
+        local.addr = *src;
+    } else if (!host_.is_local(local.addr)) {
+        return Result<TcpHandle>::fail(EADDRNOTAVAIL, "local address is not ours");
+    }
+    if (local.port == 0) {
+        const auto port = ephemeral_port(local.addr, remote);
+        if (!port) return Result<TcpHandle>::fail(EADDRNOTAVAIL, "no ephemeral port left");
+        local.port = *port;
+    }
+    const TcpTuple t{local.addr, local.port, remote.addr, remote.port};
+    if (table_.find(t) != nullptr) return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
+    TcpConnection* c = table_.allocate();
+    if (c == nullptr) {
+        ++counters_.table_full;
+        return Result<TcpHandle>::fail(ENOBUFS, "connection table full");
+    }
+    init_connection(*c, t, config);
+    c->user_owned = true;
+    c->state = TcpState::kSynSent;
+    c->tcb.iss = choose_isn(*c);
+    c->tcb.snd_una = c->tcb.iss;
+    c->tcb.snd_nxt = c->tcb.iss + 1;
+    c->rtx_nxt = c->tcb.snd_nxt;
+    c->snd_buf_seq = c->tcb.iss + 1;
+    table_.insert(*c);
+    ++counters_.active_opens;
+    send_syn(*c);
+    arm_rtx(*c);
+    return c->handle();
+}
+
+std::optional<uint16_t> TcpLayer::ephemeral_port(Ipv4Address local, TcpEndpoint remote) {
+    const uint32_t first = config_.ephemeral_first;
+    const uint32_t count = config_.ephemeral_last >= first ? config_.ephemeral_last - first + 1 : 0;
+    if (count == 0) return std::nullopt;
+    const uint32_t start = static_cast<uint32_t>(host_.random().below(count));
+    // Bounded by the size of the range; each probe is one hash lookup.
+    for (uint32_t i = 0; i < count; ++i) {
+        const auto port = static_cast<uint16_t>(first + (start + i) % count);
+        if (listeners_.port_taken(port)) continue;
+        if (table_.find({local, port, remote.addr, remote.port}) == nullptr) return port;
+    }
+    return std::nullopt;
+}
+
+Result<TcpListenHandle> TcpLayer::listen(TcpEndpoint local, uint32_t backlog) {
+    return listen(local, backlog, config_.defaults);
+}
+
+Result<TcpListenHandle> TcpLayer::listen(TcpEndpoint local, uint32_t backlog,
+                                         const TcpConnConfig& config) {
+    if (local.port == 0) return Result<TcpListenHandle>::fail(EINVAL, "listen needs a port");
+    if (!local.addr.is_unspecified() && !host_.is_local(local.addr)) {
+        return Result<TcpListenHandle>::fail(EADDRNOTAVAIL, "local address is not ours");
+    }
+    if (listeners_.port_taken(local.port)) {
+        return Result<TcpListenHandle>::fail(EADDRINUSE, "port already listening");
+    }
+    TcpListener* l = listeners_.allocate(local);
+    if (l == nullptr) return Result<TcpListenHandle>::fail(ENOBUFS, "listener table full");
+    l->backlog = std::clamp<uint32_t>(backlog, 1, config_.max_backlog);
+    l->syn_backlog = config_.max_syn_backlog;
+    l->config = config;
+    return l->handle();
+}
+
+Result<TcpHandle> TcpLayer::accept(TcpListenHandle lh) {
+    TcpListener* l = listeners_.get(lh);
+    if (l == nullptr) return Result<TcpHandle>::fail(EBADF);
+    TcpConnection* c = queue_front(table_, l->accept_queue);
+    if (c == nullptr) return Result<TcpHandle>::fail(EAGAIN);
+    queue_remove(table_, l->accept_queue, *c);
+    c->listener = kNoIndex;
+    c->user_owned = true;
+    return c->handle();
+}
+
+Result<void> TcpLayer::close_listener(TcpListenHandle lh) {
+    TcpListener* l = listeners_.get(lh);
+    if (l == nullptr) return Result<void>::fail(EBADF);
+    // Half-open children simply go (Linux frees its request socks); established ones are reset.
+    while (TcpConnection* c = queue_front(table_, l->syn_queue)) {
+        enter_closed(*c, 0);
+        finish(*c);
+    }
+    while (TcpConnection* c = queue_front(table_, l->accept_queue)) {
+        if (c->state != TcpState::kClosed) send_rst(c->tuple, {c->tcb.snd_nxt, std::nullopt});
+        enter_closed(*c, ECONNRESET);
+        finish(*c);
+    }
+    listeners_.release(*l);
+    return {};
+}
+
+Result<size_t> TcpLayer::send(TcpHandle h, std::span<const std::byte> data) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<size_t>::fail(EBADF);
+    if (c->error != 0) return Result<size_t>::fail(c->error);
+    const TcpState s = c->state;
+    const bool sending = s == TcpState::kSynSent || s == TcpState::kSynReceived ||
+                         s == TcpState::kEstablished || s == TcpState::kCloseWait;
+    if (!sending || c->fin_queued) return Result<size_t>::fail(EPIPE);
+    const size_t n = c->snd_buf.push(data);
+    if (n == 0 && !data.empty()) return Result<size_t>::fail(EAGAIN);
+    if (is_synchronized(s)) output(*c, false);
+    return n;
+}
+
+Result<size_t> TcpLayer::receive(TcpHandle h, std::span<std::byte> out) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<size_t>::fail(EBADF);
+    if (c->error != 0) return Result<size_t>::fail(c->error);
+    const size_t n = c->rcv_buf.read(out);
+    if (n > 0) {
+        maybe_window_update(*c);
+        return n;
+    }
+    if (out.empty() || c->rcv_fin) return size_t{0};
+    if (c->state == TcpState::kClosed) return Result<size_t>::fail(ENOTCONN);
+    return Result<size_t>::fail(EAGAIN);
+}
+
+void TcpLayer::maybe_window_update(TcpConnection& c) {
+    if (c.state != TcpState::kEstablished && c.state != TcpState::kFinWait1 &&
+        c.state != TcpState::kFinWait2) {
+        return;
+    }
+    // RFC 1122 4.2.3.3 (receiver SWS avoidance): announce a larger window once the right edge
+    // can move by min(buffer/2, MSS); smaller openings wait for the next segment's ACK.
+    const uint32_t window = c.rcv_buf.window() >> c.tcb.rcv_wscale << c.tcb.rcv_wscale;
+    const SeqNum right = c.tcb.rcv_nxt + window;
+    const uint32_t threshold = std::min<uint32_t>(static_cast<uint32_t>(c.rcv_buf.capacity() / 2),
+                                                  c.tcb.rcv_mss);
+    if (right - c.tcb.rcv_adv >= static_cast<int32_t>(threshold)) send_ack(c);
+}
+
+Result<void> TcpLayer::shutdown_write(TcpHandle h) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<void>::fail(EBADF);
+    if (c->state == TcpState::kClosed) return Result<void>::fail(c->error != 0 ? c->error : ENOTCONN);
+    shutdown_send(*c);
+    return {};
+}
+
+// CLOSE for the sending direction (3.10.4): the FIN goes after the queued data.
+void TcpLayer::shutdown_send(TcpConnection& c) {
+    if (c.fin_queued) return;
+    switch (c.state) {
+        case TcpState::kSynSent:
+        case TcpState::kSynReceived:
+            c.fin_queued = true;  // "queue for processing after entering ESTABLISHED"
+            return;
+        case TcpState::kEstablished:
+            c.fin_queued = true;
+            c.state = TcpState::kFinWait1;
+            break;
+        case TcpState::kCloseWait:
+            c.fin_queued = true;
+            c.state = TcpState::kLastAck;
+            break;
+        default:
+            return;
+    }
+    output(c, false);
+}
+
+Result<void> TcpLayer::close(TcpHandle h) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<void>::fail(EBADF);
+    if (c->state == TcpState::kSynSent) {
+        enter_closed(*c, 0);  // 3.10.4: delete the TCB
+    } else if (c->state != TcpState::kClosed && c->rcv_buf.readable() > 0) {
+        // RFC 1122 4.2.2.13: closing with unread data loses it, which the peer learns by RST.
+        ++counters_.abort_on_close;
+        send_rst(c->tuple, {c->tcb.snd_nxt, std::nullopt});
+        enter_closed(*c, 0);
+    } else if (c->state != TcpState::kClosed) {
+        shutdown_send(*c);
+        c->rcv_closed = true;
+        if (c->state == TcpState::kFinWait2) arm_fin_wait2(*c);
+    }
+    c->user_owned = false;
+    finish(*c);
+    return {};
+}
+
+Result<void> TcpLayer::abort(TcpHandle h) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<void>::fail(EBADF);
+    switch (c->state) {
+        case TcpState::kSynReceived:
+        case TcpState::kEstablished:
+        case TcpState::kFinWait1:
+        case TcpState::kFinWait2:
+        case TcpState::kCloseWait:
+            // 3.10.5: <SEQ=SND.NXT><CTL=RST>.
+            ++counters_.aborts;
+            send_rst(c->tuple, {c->tcb.snd_nxt, std::nullopt});
+            break;
+        default:
+            break;
+    }
+    enter_closed(*c, 0);
+    c->user_owned = false;
+    finish(*c);
+    return {};
+}
+
+void TcpLayer::enter_established(TcpConnection& c) {
+    c.state = c.fin_queued ? TcpState::kFinWait1 : TcpState::kEstablished;
+}
+
+void TcpLayer::enter_closed(TcpConnection& c, int error) {
+    if (error != 0 && c.error == 0) c.error = error;
+    if (error != 0) {
+        // A reset or a timeout flushes both queues (3.10.7.4 second step).
+        c.rcv_buf.clear();
+        c.snd_buf.reset(c.snd_buf.capacity());
+    }
+    c.state = TcpState::kClosed;
+    host_.timers().cancel(c.rtx_timer);
+    host_.timers().cancel(c.wait_timer);
+    table_.erase(c);
+    detach_from_listener(c);
+}
+
+void TcpLayer::detach_from_listener(TcpConnection& c) {
+    if (c.queue == ListenQueue::kNone) return;
+    TcpListener& l = listeners_.slot(c.listener);
+    queue_remove(table_, c.queue == ListenQueue::kSyn ? l.syn_queue : l.accept_queue, c);
+    c.listener = kNoIndex;
+}
+
+void TcpLayer::finish(TcpConnection& c) {
+    if (c.in_use && c.state == TcpState::kClosed && !c.user_owned && c.queue == ListenQueue::kNone) {
+        table_.release(c);
+    }
+}
+
+TcpState TcpLayer::state(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    return c != nullptr ? c->state : TcpState::kClosed;
+}
+
+int TcpLayer::error(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    return c != nullptr ? c->error : EBADF;
+}
+
+std::optional<TcpTuple> TcpLayer::tuple(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    if (c == nullptr) return std::nullopt;
+    return c->tuple;
+}
+
+size_t TcpLayer::receive_available(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    return c != nullptr ? c->rcv_buf.readable() : 0;
+}
+
+size_t TcpLayer::send_space(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    return c != nullptr && !c->fin_queued ? c->snd_buf.free() : 0;
+}
+
+const TcpConnection* TcpLayer::connection(TcpHandle h) const { return user_conn(h); }
+
+bool TcpLayer::readable(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    if (c == nullptr) return false;
+    return c->rcv_buf.readable() > 0 || c->rcv_fin || c->error != 0 || c->state == TcpState::kClosed;
+}
+
+bool TcpLayer::writable(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    if (c == nullptr) return false;
+    if (c->error != 0) return true;
+    const bool sending = c->state == TcpState::kEstablished || c->state == TcpState::kCloseWait;
+    return sending && !c->fin_queued && c->snd_buf.free() > 0;
+}
+
+bool TcpLayer::hang_up(TcpHandle h) const {
+    const TcpConnection* c = user_conn(h);
+    if (c == nullptr) return false;
+    return c->state == TcpState::kClosed || (c->rcv_fin && c->fin_queued);
+}
+
+bool TcpLayer::accept_ready(TcpListenHandle lh) const {
+    const TcpListener* l = const_cast<ListenerTable&>(listeners_).get(lh);
+    return l != nullptr && l->accept_queue.count > 0;
+}
+
+}  // namespace tachyon

@@ -1,0 +1,165 @@
+// The TCP layer of one stack: the RFC 9293 state machine for every connection of the stack, the
+// IpProtocolHandler the IP layer hands TCP segments to, and the internal stack-level interface the
+// socket API is built on (open, listen, accept, send, receive, shutdown, close, abort, state,
+// errors and readiness). Written against IpHost only.
+//
+// The work is split by role over several files, all members of this class:
+//   tcp_layer.cpp   the user interface and connection life cycle
+//   tcp_input.cpp   demultiplexing, CLOSED (3.10.7.1), TIME-WAIT SYN acceptance (RFC 6191)
+//   handshake.cpp   LISTEN (3.10.7.2), SYN-SENT (3.10.7.3), options, SYN emission
+//   receiver.cpp    SEGMENT ARRIVES in the other states (3.10.7.4), RFC 5961, PAWS
+//   sender.cpp      dispatch of the receiver's decisions, data/FIN/ACK/RST output, retransmission
+//   timers.cpp      retransmission timeout (RFC 6298), TIME-WAIT, FIN-WAIT-2
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "lib/result.hpp"
+#include "stack/ip_host.hpp"
+#include "stack/tcp/connection_table.hpp"
+#include "stack/tcp/isn.hpp"
+#include "stack/tcp/listener_table.hpp"
+#include "stack/tcp/rx_actions.hpp"
+#include "stack/tcp/tcp_config.hpp"
+#include "stack/tcp/tcp_counters.hpp"
+#include "stack/tcp/tcp_types.hpp"
+#include "stack/wire/tcp.hpp"
+
+namespace tachyon {
+
+class TcpLayer final : public IpProtocolHandler {
+public:
+    explicit TcpLayer(IpHost& host, const TcpConfig& config = {});
+    ~TcpLayer();
+    TcpLayer(const TcpLayer&) = delete;
+    TcpLayer& operator=(const TcpLayer&) = delete;
+
+    // IpProtocolHandler.
+    void input(const Ipv4Repr& ip, Packet pkt) override;
+
+    // Active OPEN (3.10.1). local.addr 0 takes the route's source address, local.port 0 an
+    // ephemeral port. Errors: ENETUNREACH, EADDRINUSE, EADDRNOTAVAIL, ENOBUFS (table full).
+    Result<TcpHandle> open(TcpEndpoint local, TcpEndpoint remote);
+    Result<TcpHandle> open(TcpEndpoint local, TcpEndpoint remote, const TcpConnConfig& config);
+    // Passive OPEN. backlog bounds the accept queue. Errors: EADDRINUSE, ENOBUFS, EINVAL.
+    Result<TcpListenHandle> listen(TcpEndpoint local, uint32_t backlog);
+    Result<TcpListenHandle> listen(TcpEndpoint local, uint32_t backlog, const TcpConnConfig& config);
+    // An established child, or EAGAIN when the accept queue is empty.
+    Result<TcpHandle> accept(TcpListenHandle l);
+    // Stops listening; children not yet accepted are reset (established) or dropped (half-open).
+    Result<void> close_listener(TcpListenHandle l);
+
+    // SEND (3.10.2): copies as much as fits into the send buffer; EAGAIN when none fits, EPIPE
+    // after shutdown_write/close, the connection's error once it failed.
+    Result<size_t> send(TcpHandle h, std::span<const std::byte> data);
+    // RECEIVE (3.10.3): copies in-order bytes out; 0 at the end of the stream (the peer's FIN),
+    // EAGAIN when nothing is there yet, the connection's error once it failed.
+    Result<size_t> receive(TcpHandle h, std::span<std::byte> out);
+    // Closes the sending direction: FIN after the queued data (half-close).
+    Result<void> shutdown_write(TcpHandle h);
+    // CLOSE (3.10.4): graceful, the handle is invalid afterwards and the connection finishes on
+    // its own; with unread data it aborts with RST instead (RFC 1122 4.2.2.13).
+    Result<void> close(TcpHandle h);
+    // ABORT (3.10.5): RST and CLOSED at once; the handle is invalid afterwards.
+    Result<void> abort(TcpHandle h);
+
+    // STATUS (3.10.6). A stale handle reads as CLOSED.
+    TcpState state(TcpHandle h) const;
+    int error(TcpHandle h) const;  // 0, ECONNREFUSED, ECONNRESET or ETIMEDOUT
+    std::optional<TcpTuple> tuple(TcpHandle h) const;
+    size_t receive_available(TcpHandle h) const;
+    size_t send_space(TcpHandle h) const;
+    const TcpConnection* connection(TcpHandle h) const;  // read-only view (TCP_INFO and tests)
+
+    // Readiness, for the poller: level-triggered conditions.
+    bool readable(TcpHandle h) const;   // data, end of stream, or an error
+    bool writable(TcpHandle h) const;   // send buffer space in a state that sends, or an error
+    bool hang_up(TcpHandle h) const;    // closed, or both directions finished
+    bool accept_ready(TcpListenHandle l) const;
+
+    const TcpCounters& counters() const { return counters_; }
+    const TcpConfig& config() const { return config_; }
+    size_t connections_in_use() const { return table_.in_use(); }
+
+private:
+    // tcp_layer.cpp: life cycle.
+    TcpConnection* user_conn(TcpHandle h);
+    const TcpConnection* user_conn(TcpHandle h) const;
+    void init_connection(TcpConnection& c, const TcpTuple& t, const TcpConnConfig& config);
+    void enter_established(TcpConnection& c);
+    void enter_closed(TcpConnection& c, int error);
+    void finish(TcpConnection& c);  // frees the slot once CLOSED and nobody holds it
+    void detach_from_listener(TcpConnection& c);
+    void maybe_window_update(TcpConnection& c);
+    std::optional<uint16_t> ephemeral_port(Ipv4Address local, TcpEndpoint remote);
+    void shutdown_send(TcpConnection& c);
+
+    // tcp_input.cpp.
+    void closed_input(const TcpTuple& t, const TcpRepr& seg);
+    bool time_wait_accepts_syn(const TcpConnection& c, const TcpRepr& seg) const;
+    void connection_input(TcpConnection& c, const TcpRepr& seg);
+    void count_parse_error(WireError e);
+
+    // handshake.cpp.
+    void listen_input(TcpListener& l, const TcpTuple& t, const TcpRepr& seg,
+                      std::optional<SeqNum> iss_floor);
+    RxActions syn_sent_arrives(TcpConnection& c, const TcpRepr& seg);
+    void negotiate_options(TcpConnection& c, const TcpRepr& syn);
+    SeqNum choose_isn(const TcpConnection& c) const;
+    uint16_t mss_to_announce(const TcpConnection& c) const;
+    void send_syn(TcpConnection& c);
+
+    // receiver.cpp.
+    RxActions segment_arrives(TcpConnection& c, const TcpRepr& seg);
+    bool syn_received_special(TcpConnection& c, const TcpRepr& seg, RxActions& out);
+    bool paws_rejects(TcpConnection& c, const TcpRepr& seg);
+    bool check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& out, SegmentText& text);
+    void process_rst(TcpConnection& c, const TcpRepr& seg, RxActions& out);
+    bool process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out);
+    bool process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, RxActions& out);
+    void ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint32_t> tsecr);
+    void update_send_window(TcpConnection& c, const TcpRepr& seg);
+    void process_text(TcpConnection& c, SegmentText& text, const TcpRepr& seg, RxActions& out);
+    void process_fin(TcpConnection& c, const SegmentText& text, RxActions& out);
+
+    // sender.cpp.
+    void dispatch(TcpConnection& c, const RxActions& actions);
+    void output(TcpConnection& c, bool ack_required);
+    bool send_retransmissions(TcpConnection& c);
+    bool send_new_data(TcpConnection& c);
+    uint32_t send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len, bool fin);
+    void send_ack(TcpConnection& c);
+    void send_rst(const TcpTuple& t, const ResetReply& r);
+    TcpRepr segment_template(TcpConnection& c, SeqNum seq);
+    uint16_t window_field(TcpConnection& c, bool syn);
+    uint32_t tsval(const TcpConnection& c) const;
+    std::optional<size_t> transmit(const TcpTuple& t, TcpRepr& repr, const ByteRing* data,
+                                   size_t data_offset, size_t len);
+    bool allow_challenge_ack();
+
+    // timers.cpp.
+    static void on_rtx_timer(Timer& timer, Instant now);
+    static void on_wait_timer(Timer& timer, Instant now);
+    void rtx_timeout(TcpConnection& c);
+    bool handshake_timeout(TcpConnection& c);
+    void wait_timeout(TcpConnection& c);
+    void arm_rtx(TcpConnection& c);
+    void restart_rtx_after_ack(TcpConnection& c);
+    void enter_time_wait(TcpConnection& c);
+    void arm_fin_wait2(TcpConnection& c);
+
+    IpHost& host_;
+    TcpConfig config_;
+    IsnGenerator isn_;
+    ConnectionTable table_;
+    ListenerTable listeners_;
+    TcpCounters counters_;
+    // RFC 5961 section 7 rate limit: challenge ACKs sent in the current one-second window.
+    Instant challenge_window_start_;
+    uint32_t challenge_count_ = 0;
+};
+
+}  // namespace tachyon

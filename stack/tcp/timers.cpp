@@ -1,0 +1,101 @@
+// Timers: retransmission (RFC 6298 section 5, with the SYN and SYN,ACK limits), TIME-WAIT for
+// 2 MSL (RFC 9293 3.4.2) and the FIN-WAIT-2 timeout of an orphaned connection (as Linux).
+#include <cerrno>
+
+#include "stack/tcp/tcp_layer.hpp"
+
+namespace tachyon {
+
+void TcpLayer::on_rtx_timer(Timer& timer, Instant /*now*/) {
+    auto* c = static_cast<TcpConnection*>(timer.context());
+    c->layer->rtx_timeout(*c);
+}
+
+void TcpLayer::on_wait_timer(Timer& timer, Instant /*now*/) {
+    auto* c = static_cast<TcpConnection*>(timer.context());
+    c->layer->wait_timeout(*c);
+}
+
+void TcpLayer::arm_rtx(TcpConnection& c) { host_.timers().arm(c.rtx_timer, host_.now() + c.rtt.rto()); }
+
+// 5.2: all data acknowledged: stop the timer; 5.3: new data acknowledged: restart it.
+void TcpLayer::restart_rtx_after_ack(TcpConnection& c) {
+    if (c.tcb.snd_una == c.tcb.snd_nxt) {
+        host_.timers().cancel(c.rtx_timer);
+    } else {
+        arm_rtx(c);
+    }
+}
+
+void TcpLayer::rtx_timeout(TcpConnection& c) {
+    ++counters_.retransmit_timeouts;
+    if (c.state == TcpState::kSynSent || c.state == TcpState::kSynReceived) {
+        handshake_timeout(c);
+        finish(c);
+        return;
+    }
+    const bool sends = c.state == TcpState::kEstablished || c.state == TcpState::kCloseWait ||
+                       c.state == TcpState::kFinWait1 || c.state == TcpState::kClosing ||
+                       c.state == TcpState::kLastAck;
+    if (!sends) return;
+    if (c.retries >= config_.max_retries) {
+        ++counters_.connection_timeouts;
+        enter_closed(c, ETIMEDOUT);
+        finish(c);
+        return;
+    }
+    ++c.retries;
+    c.rtt.backoff();       // 5.5
+    c.rtt_timing = false;  // Karn: no sample across a retransmission
+    if (c.tcb.snd_una == c.tcb.snd_nxt) {
+        c.probe_pending = true;  // nothing outstanding: the window is zero, probe it
+    } else {
+        c.rtx_nxt = c.tcb.snd_una;  // 5.4: the earliest unacknowledged segment, alone
+        c.rtx_budget = 1;
+    }
+    output(c, false);
+    if (!c.rtx_timer.armed()) arm_rtx(c);  // 5.6
+}
+
+// SYN (SYN-SENT) or SYN,ACK (SYN-RECEIVED) lost: resend with backoff up to the limit, then
+// ETIMEDOUT (a passively opened child just goes, as Linux drops the request).
+bool TcpLayer::handshake_timeout(TcpConnection& c) {
+    const uint8_t limit = c.state == TcpState::kSynSent ? config_.syn_retries : config_.synack_retries;
+    if (c.retries >= limit) {
+        ++counters_.syn_timeouts;
+        enter_closed(c, c.passive ? 0 : ETIMEDOUT);
+        return false;
+    }
+    ++c.retries;
+    c.rtt.backoff();
+    c.rtt_timing = false;
+    ++counters_.retransmitted_segments;
+    send_syn(c);
+    arm_rtx(c);
+    return true;
+}
+
+void TcpLayer::wait_timeout(TcpConnection& c) {
+    if (c.state == TcpState::kTimeWait) {
+        ++counters_.time_wait_expired;
+        enter_closed(c, 0);
+    } else if (c.state == TcpState::kFinWait2) {
+        // Linux resets an orphan that waited too long for the peer's FIN.
+        ++counters_.fin_wait2_timeouts;
+        send_rst(c.tuple, {c.tcb.snd_nxt, std::nullopt});
+        enter_closed(c, 0);
+    }
+    finish(c);
+}
+
+void TcpLayer::enter_time_wait(TcpConnection& c) {
+    c.state = TcpState::kTimeWait;
+    host_.timers().cancel(c.rtx_timer);
+    host_.timers().arm(c.wait_timer, host_.now() + config_.time_wait);
+}
+
+void TcpLayer::arm_fin_wait2(TcpConnection& c) {
+    host_.timers().arm(c.wait_timer, host_.now() + config_.fin_wait2_timeout);
+}
+
+}  // namespace tachyon

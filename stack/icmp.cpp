@@ -1,0 +1,126 @@
+#include "stack/icmp.hpp"
+
+#include <algorithm>
+
+namespace tachyon {
+
+IcmpLayer::IcmpLayer(StackCore& core, Ipv4Output& out, const IcmpConfig& config)
+    : core_(core),
+      out_(out),
+      error_bucket_(config.errors_per_sec, config.errors_burst, core.now),
+      replies_(config.echo_reply_queue) {}
+
+void IcmpLayer::input(const Ipv4Repr& ip, Packet pkt) {
+    ++core_.counters.icmp_rx;
+    const Icmpv4Packet view(pkt.bytes());
+    if (view.check() != WireError::kNone) {
+        ++core_.counters.icmp_bad;
+        return;
+    }
+    const Parsed<Icmpv4Repr> icmp = Icmpv4Repr::parse(view);
+    if (!icmp) {
+        ++(icmp.error() == WireError::kUnsupported ? core_.counters.icmp_unsupported : core_.counters.icmp_bad);
+        return;
+    }
+    switch (icmp->type) {
+        case Icmpv4Type::kEchoRequest: echo_request(ip, *icmp); break;
+        case Icmpv4Type::kEchoReply: echo_reply(ip, *icmp); break;
+        case Icmpv4Type::kDstUnreachable: ++core_.counters.icmp_unreachable_rx; break;
+        default: ++core_.counters.icmp_unsupported; break;
+    }
+}
+
+void IcmpLayer::echo_request(const Ipv4Repr& ip, const Icmpv4Repr& icmp) {
+    ++core_.counters.icmp_echo_rx;
+    // Linux's icmp_echo_ignore_broadcasts (default on): no smurf amplification.
+    if (ip.dst_addr != core_.cidr.address) {
+        ++core_.counters.icmp_echo_ignored;
+        return;
+    }
+    Icmpv4Repr reply = icmp;
+    reply.type = Icmpv4Type::kEchoReply;
+    reply.code = 0;
+    if (send(reply, ip.src_addr, ip.dscp_ecn & 0xfc, false) == 0) ++core_.counters.icmp_echo_reply_tx;
+}
+
+void IcmpLayer::echo_reply(const Ipv4Repr& ip, const Icmpv4Repr& icmp) {
+    ++core_.counters.icmp_echo_reply_rx;
+    EchoReply r{ip.src_addr, icmp.ident, icmp.seq_no, static_cast<uint16_t>(icmp.data.size()), ip.ttl,
+                has_pattern(icmp.data), core_.now};
+    if (!replies_.push(r)) ++core_.counters.icmp_echo_reply_queue_full;
+}
+
+Result<void> IcmpLayer::send_ping(Ipv4Address dst, uint16_t ident, uint16_t seq_no, size_t payload_len) {
+    if (Icmpv4Packet::kHeaderLen + payload_len > out_.max_payload()) return Result<void>::fail(EMSGSIZE);
+    core_.refresh_now();
+    Packet pkt = core_.alloc_tx();
+    if (!pkt) return Result<void>::fail(ENOBUFS);
+    std::byte* p = pkt.append(Icmpv4Packet::kHeaderLen + payload_len);
+    if (p == nullptr) return Result<void>::fail(EMSGSIZE);
+    std::span<std::byte> payload(p + Icmpv4Packet::kHeaderLen, payload_len);
+    fill_pattern(payload);
+    Icmpv4Packet view(pkt.bytes());
+    Icmpv4Repr{Icmpv4Type::kEchoRequest, 0, ident, seq_no, payload}.emit(view);
+    // Like Linux's ping: DF set (path MTU discovery).
+    const int err = out_.send(std::move(pkt), Ipv4Repr{.dst_addr = dst,
+                                                       .protocol = static_cast<uint8_t>(IpProtocol::kIcmp),
+                                                       .ttl = core_.ttl,
+                                                       .dont_fragment = true});
+    if (err != 0) return Result<void>::fail(err);
+    ++core_.counters.icmp_echo_tx;
+    return {};
+}
+
+std::optional<EchoReply> IcmpLayer::pop_echo_reply() {
+    if (replies_.empty()) return std::nullopt;
+    return replies_.pop();
+}
+
+void IcmpLayer::send_unreachable(Icmpv4Unreachable code, const Ipv4Repr& ip, std::span<const std::byte> original) {
+    // RFC 1122 section 3.2.2: never about a datagram to a broadcast or multicast address, from an
+    // address that is not one host, or a non-initial fragment (reassembled datagrams are whole).
+    if (ip.dst_addr != core_.cidr.address || ip.src_addr.is_unspecified() || ip.src_addr.is_broadcast() ||
+        ip.src_addr.is_multicast() || ip.fragment_offset != 0) {
+        return;
+    }
+    if (!error_bucket_.allow(core_.now)) {
+        ++core_.counters.icmp_rate_limited;
+        return;
+    }
+    const std::span<const std::byte> quote = original.first(std::min(original.size(), kMaxQuote));
+    Icmpv4Repr icmp{Icmpv4Type::kDstUnreachable, static_cast<uint8_t>(code), 0, 0, quote};
+    if (send(icmp, ip.src_addr, 0, false) == 0) ++core_.counters.icmp_unreachable_tx;
+}
+
+int IcmpLayer::send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool dont_fragment) {
+    if (icmp.buffer_len() > out_.max_payload()) {
+        ++core_.counters.tx_too_big;
+        return EMSGSIZE;
+    }
+    Packet pkt = core_.alloc_tx();
+    if (!pkt) return ENOBUFS;
+    if (pkt.append(icmp.buffer_len()) == nullptr) {
+        ++core_.counters.tx_too_big;
+        return EMSGSIZE;
+    }
+    Icmpv4Packet view(pkt.bytes());
+    icmp.emit(view);
+    return out_.send(std::move(pkt), Ipv4Repr{.dst_addr = dst,
+                                              .protocol = static_cast<uint8_t>(IpProtocol::kIcmp),
+                                              .ttl = core_.ttl,
+                                              .dscp_ecn = dscp,
+                                              .dont_fragment = dont_fragment});
+}
+
+void IcmpLayer::fill_pattern(std::span<std::byte> payload) {
+    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::byte>(i & 0xff);
+}
+
+bool IcmpLayer::has_pattern(std::span<const std::byte> payload) {
+    for (size_t i = 0; i < payload.size(); ++i) {
+        if (payload[i] != static_cast<std::byte>(i & 0xff)) return false;
+    }
+    return true;
+}
+
+}  // namespace tachyon

@@ -1,0 +1,52 @@
+// IPv4 output: routing on the one interface (on-link, via the gateway, broadcast, multicast), the
+// header (ident counter, checksum in software or by the device), then ARP for the next hop.
+// No fragmentation on output: packets over the MTU are refused (EMSGSIZE), as with IP_PMTUDISC_DO.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "lib/packet.hpp"
+#include "stack/arp.hpp"
+#include "stack/stack_core.hpp"
+#include "stack/wire/checksum_mode.hpp"
+#include "stack/wire/ipv4.hpp"
+
+namespace tachyon {
+
+struct Route {
+    enum class Kind : uint8_t { kUnicast, kBroadcast, kMulticast };
+    Kind kind = Kind::kUnicast;
+    Ipv4Address next_hop;  // for kUnicast: the destination itself or the gateway
+};
+
+class Ipv4Output {
+public:
+    Ipv4Output(StackCore& core, ArpLayer& arp);
+
+    // nullopt when dst is unreachable: off-link without a gateway, unspecified, loopback, or our
+    // own address (there is no loopback interface).
+    std::optional<Route> route(Ipv4Address dst) const;
+    // Sends pkt (transport header and payload). `ip` supplies addresses, protocol, TTL, DSCP and DF;
+    // the source is filled in when unspecified, payload_len and ident are set here. Returns 0 or an
+    // errno (EHOSTUNREACH, EMSGSIZE, ENOBUFS); the packet is consumed either way, drops counted.
+    int send(Packet pkt, const Ipv4Repr& ip);
+
+    ChecksumMode l4_checksum_mode() const {
+        return core_.caps.tx_l4_checksum ? ChecksumMode::kOffload : ChecksumMode::kCompute;
+    }
+    uint16_t mtu() const { return core_.caps.mtu; }
+    size_t max_payload() const { return core_.caps.mtu > 20 ? core_.caps.mtu - 20u : 0u; }
+
+private:
+    bool emit_header(Packet& pkt, const Ipv4Repr& ip);
+
+    StackCore& core_;
+    ArpLayer& arp_;
+    uint16_t next_ident_;
+};
+
+// RFC 1112 section 6.4: 01:00:5e followed by the low 23 bits of the group address.
+EthernetAddress multicast_mac(Ipv4Address group);
+
+}  // namespace tachyon

@@ -1,0 +1,187 @@
+#include "stack/udp.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tachyon {
+
+UdpLayer::UdpLayer(StackCore& core, Ipv4Output& out, IcmpLayer& icmp, const UdpConfig& config)
+    : core_(core), out_(out), icmp_(icmp), config_(config), port_owner_(65536, 0) {
+    config_.max_sockets = std::min<size_t>(config_.max_sockets, 65535);
+    sockets_.resize(config_.max_sockets);
+    free_.reserve(config_.max_sockets);
+    for (size_t i = config_.max_sockets; i-- > 0;) {
+        sockets_[i].queue = BoundedFifo<Queued>(std::max<size_t>(config_.queue_len, 1));
+        free_.push_back(static_cast<uint32_t>(i));
+    }
+}
+
+UdpLayer::Socket* UdpLayer::lookup(UdpSocketId id) {
+    if (id.index >= sockets_.size()) return nullptr;
+    Socket& s = sockets_[id.index];
+    return s.open && s.generation == id.generation ? &s : nullptr;
+}
+
+const UdpLayer::Socket* UdpLayer::lookup(UdpSocketId id) const { return const_cast<UdpLayer*>(this)->lookup(id); }
+
+Result<UdpSocketId> UdpLayer::bind(UdpEndpoint local) {
+    if (!local.addr.is_unspecified() && local.addr != core_.cidr.address) {
+        return Result<UdpSocketId>::fail(EADDRNOTAVAIL);
+    }
+    if (free_.empty()) return Result<UdpSocketId>::fail(EMFILE, "no free UDP socket (UdpConfig::max_sockets)");
+    if (local.port == 0) {
+        Result<uint16_t> port = pick_ephemeral_port();
+        if (!port) return port.error();
+        local.port = *port;
+    } else if (port_owner_[local.port] != 0) {
+        return Result<UdpSocketId>::fail(EADDRINUSE);
+    }
+    const uint32_t index = free_.back();
+    free_.pop_back();
+    Socket& s = sockets_[index];
+    s.open = true;
+    s.local = local;
+    s.drops = 0;
+    port_owner_[local.port] = static_cast<uint16_t>(index + 1);
+    return UdpSocketId{index, s.generation};
+}
+
+Result<uint16_t> UdpLayer::pick_ephemeral_port() {
+    // Like Linux: a random start in the range, then the next free port upwards (wrapping).
+    const uint32_t low = config_.ephemeral_low;
+    const uint32_t count = config_.ephemeral_high >= low ? config_.ephemeral_high - low + 1 : 0;
+    const uint32_t start = count == 0 ? 0 : static_cast<uint32_t>(core_.random.below(count));
+    for (uint32_t i = 0; i < count; ++i) {
+        const uint32_t port = low + (start + i) % count;
+        if (port != 0 && port_owner_[port] == 0) return static_cast<uint16_t>(port);
+    }
+    return Result<uint16_t>::fail(EADDRINUSE, "no free ephemeral port");
+}
+
+Result<void> UdpLayer::close(UdpSocketId id) {
+    Socket* s = lookup(id);
+    if (s == nullptr) return Result<void>::fail(EBADF);
+    s->queue.clear();
+    port_owner_[s->local.port] = 0;
+    s->open = false;
+    ++s->generation;  // stale handles now fail with EBADF
+    free_.push_back(id.index);
+    return {};
+}
+
+Result<UdpEndpoint> UdpLayer::local_endpoint(UdpSocketId id) const {
+    const Socket* s = lookup(id);
+    if (s == nullptr) return Result<UdpEndpoint>::fail(EBADF);
+    return s->local;
+}
+
+size_t UdpLayer::queued(UdpSocketId id) const {
+    const Socket* s = lookup(id);
+    return s == nullptr ? 0 : s->queue.size();
+}
+
+uint64_t UdpLayer::drops(UdpSocketId id) const {
+    const Socket* s = lookup(id);
+    return s == nullptr ? 0 : s->drops;
+}
+
+Result<void> UdpLayer::send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload) {
+    const Socket* s = lookup(id);
+    if (s == nullptr) return Result<void>::fail(EBADF);
+    if (payload.size() > max_payload()) return Result<void>::fail(EMSGSIZE);
+    if (to.port == 0) return Result<void>::fail(EINVAL);
+    if (!out_.route(to.addr)) {
+        ++core_.counters.no_route;
+        return Result<void>::fail(EHOSTUNREACH);
+    }
+    core_.refresh_now();
+    Packet pkt = core_.alloc_tx();
+    if (!pkt) return Result<void>::fail(ENOBUFS);
+    const UdpRepr udp{s->local.port, to.port, payload};
+    if (pkt.append(udp.buffer_len()) == nullptr) return Result<void>::fail(EMSGSIZE);
+    UdpDatagram d(pkt.bytes());
+    udp.emit(d, core_.cidr.address, to.addr, out_.l4_checksum_mode());
+    // DF as Linux sets it with path MTU discovery on (ip_no_pmtu_disc = 0).
+    const int err = out_.send(std::move(pkt), Ipv4Repr{.src_addr = core_.cidr.address,
+                                                       .dst_addr = to.addr,
+                                                       .protocol = static_cast<uint8_t>(IpProtocol::kUdp),
+                                                       .ttl = core_.ttl,
+                                                       .dont_fragment = true});
+    if (err != 0) return Result<void>::fail(err);
+    ++core_.counters.udp_tx;
+    return {};
+}
+
+Result<UdpReceived> UdpLayer::recv_from(UdpSocketId id, std::span<std::byte> out) {
+    Socket* s = lookup(id);
+    if (s == nullptr) return Result<UdpReceived>::fail(EBADF);
+    if (s->queue.empty()) return Result<UdpReceived>::fail(EAGAIN);
+    const Queued q = s->queue.pop();
+    const size_t n = std::min(out.size(), q.payload.size());
+    if (n != 0) std::memcpy(out.data(), q.payload.data(), n);
+    return UdpReceived{n, q.payload.size(), q.from};
+}
+
+void UdpLayer::input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt) {
+    ++core_.counters.udp_rx;
+    const UdpDatagram d(pkt.bytes());
+    if (d.check() != WireError::kNone) {
+        ++core_.counters.udp_bad_length;
+        return;
+    }
+    if (!verify(ip, d, pkt)) {
+        ++core_.counters.udp_bad_checksum;
+        return;
+    }
+    const uint16_t owner = port_owner_[d.dst_port()];
+    Socket* s = owner == 0 ? nullptr : &sockets_[owner - 1u];
+    // A socket bound to our address does not see broadcasts (as on Linux).
+    if (s == nullptr || (!s->local.addr.is_unspecified() && s->local.addr != ip.dst_addr)) {
+        ++core_.counters.udp_no_port;
+        port_unreachable(ip, ip_header_len, pkt);
+        return;
+    }
+    if (s->queue.full()) {
+        ++core_.counters.udp_queue_full;
+        ++s->drops;
+        return;
+    }
+    const UdpEndpoint from{ip.src_addr, d.src_port()};
+    Queued q{own_payload(std::move(pkt), d.payload()), from};
+    if (q.payload) s->queue.push(q);
+}
+
+bool UdpLayer::verify(const Ipv4Repr& ip, const UdpDatagram& d, const Packet& pkt) {
+    const uint8_t flags = pkt.meta().rx_flags;
+    if (flags & PacketMeta::kRxL4CsumBad) return false;
+    if (flags & PacketMeta::kRxL4CsumGood) return true;
+    return d.verify_checksum(ip.src_addr, ip.dst_addr);
+}
+
+Packet UdpLayer::own_payload(Packet pkt, std::span<const std::byte> payload) {
+    // A pool buffer is kept as it is. Anything else is copied into one: the device's buffer goes
+    // back at once however long the application takes to read, and so does a reassembly slot,
+    // unless the datagram is too big for a pool buffer and the slot has to hold it.
+    if (pkt.raw()->owner == &core_.pool) return payload_in_place(std::move(pkt), payload);
+    Packet copy = core_.pool.alloc();
+    if (std::byte* p = copy ? copy.append(payload.size()) : nullptr) {
+        if (!payload.empty()) std::memcpy(p, payload.data(), payload.size());
+        return copy;
+    }
+    if (core_.owns(pkt)) return payload_in_place(std::move(pkt), payload);
+    ++core_.counters.pool_exhausted;
+    return Packet();
+}
+
+Packet UdpLayer::payload_in_place(Packet pkt, std::span<const std::byte> payload) {
+    pkt.trim_front(static_cast<size_t>(payload.data() - pkt.data()));
+    pkt.truncate(payload.size());
+    return pkt;
+}
+
+void UdpLayer::port_unreachable(const Ipv4Repr& ip, size_t ip_header_len, Packet& pkt) {
+    if (pkt.prepend(ip_header_len) == nullptr) return;
+    icmp_.send_unreachable(Icmpv4Unreachable::kPortUnreachable, ip, pkt.bytes());
+}
+
+}  // namespace tachyon

@@ -1,0 +1,90 @@
+// UDP (RFC 768) at the stack level: a fixed table of sockets, each bound to a local port with a
+// bounded queue of received datagrams; sending to (address, port). The socket API builds on this.
+// Errors are errno values: EADDRINUSE, EADDRNOTAVAIL, EMSGSIZE, EHOSTUNREACH, ENOBUFS, EAGAIN, EBADF.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "lib/packet.hpp"
+#include "lib/result.hpp"
+#include "stack/bounded_fifo.hpp"
+#include "stack/icmp.hpp"
+#include "stack/ipv4_output.hpp"
+#include "stack/stack_core.hpp"
+#include "stack/wire/udp.hpp"
+
+namespace tachyon {
+
+struct UdpEndpoint {
+    Ipv4Address addr;
+    uint16_t port = 0;
+    bool operator==(const UdpEndpoint&) const = default;
+};
+
+// A socket handle; a stale one (closed, slot reused) is refused with EBADF.
+struct UdpSocketId {
+    uint32_t index = 0;
+    uint32_t generation = 0;
+    bool operator==(const UdpSocketId&) const = default;
+};
+
+struct UdpReceived {
+    size_t len = 0;           // bytes copied into the caller's buffer
+    size_t datagram_len = 0;  // the datagram's payload length (> len: truncated, as MSG_TRUNC)
+    UdpEndpoint from;
+};
+
+class UdpLayer {
+public:
+    UdpLayer(StackCore& core, Ipv4Output& out, IcmpLayer& icmp, const UdpConfig& config);
+
+    // Binds local (addr unspecified or ours; port 0 picks a free ephemeral port at random).
+    Result<UdpSocketId> bind(UdpEndpoint local);
+    Result<void> close(UdpSocketId id);
+    // One datagram to `to`, from the socket's port.
+    Result<void> send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload);
+    // The oldest queued datagram, copied into out; EAGAIN when none.
+    Result<UdpReceived> recv_from(UdpSocketId id, std::span<std::byte> out);
+    Result<UdpEndpoint> local_endpoint(UdpSocketId id) const;
+    size_t queued(UdpSocketId id) const;
+    uint64_t drops(UdpSocketId id) const;  // datagrams this socket lost to a full queue
+    size_t max_payload() const { return out_.max_payload() - UdpDatagram::kHeaderLen; }
+
+    // A UDP datagram for us; pkt's data starts at the UDP header, ip_header_len bytes after the
+    // IPv4 header (still in the buffer's headroom, for an ICMP error to quote).
+    void input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt);
+
+private:
+    struct Queued {
+        Packet payload;  // a stack-owned buffer holding just the payload
+        UdpEndpoint from;
+    };
+    struct Socket {
+        bool open = false;
+        uint32_t generation = 0;
+        UdpEndpoint local;
+        uint64_t drops = 0;
+        BoundedFifo<Queued> queue;
+    };
+
+    Socket* lookup(UdpSocketId id);
+    const Socket* lookup(UdpSocketId id) const;
+    Result<uint16_t> pick_ephemeral_port();
+    bool verify(const Ipv4Repr& ip, const UdpDatagram& d, const Packet& pkt);
+    Packet own_payload(Packet pkt, std::span<const std::byte> payload);
+    static Packet payload_in_place(Packet pkt, std::span<const std::byte> payload);
+    void port_unreachable(const Ipv4Repr& ip, size_t ip_header_len, Packet& pkt);
+
+    StackCore& core_;
+    Ipv4Output& out_;
+    IcmpLayer& icmp_;
+    UdpConfig config_;
+    std::vector<Socket> sockets_;
+    std::vector<uint16_t> port_owner_;  // port -> socket index + 1, 0 when free
+    std::vector<uint32_t> free_;        // free socket indexes
+};
+
+}  // namespace tachyon

@@ -47,7 +47,7 @@ void IcmpLayer::echo_reply(const Ipv4Repr& ip, const Icmpv4Repr& icmp) {
     ++core_.counters.icmp_echo_reply_rx;
     EchoReply r{ip.src_addr, icmp.ident, icmp.seq_no, static_cast<uint16_t>(icmp.data.size()), ip.ttl,
                 has_pattern(icmp.data), core_.now};
-    if (!replies_.push(r)) ++core_.counters.icmp_echo_reply_queue_full;
+    if (!replies_.push_back(std::move(r))) ++core_.counters.icmp_echo_reply_queue_full;
 }
 
 Result<void> IcmpLayer::send_ping(Ipv4Address dst, uint16_t ident, uint16_t seq_no, size_t payload_len) {
@@ -73,7 +73,7 @@ Result<void> IcmpLayer::send_ping(Ipv4Address dst, uint16_t ident, uint16_t seq_
 
 std::optional<EchoReply> IcmpLayer::pop_echo_reply() {
     if (replies_.empty()) return std::nullopt;
-    return replies_.pop();
+    return replies_.pop_front();
 }
 
 void IcmpLayer::send_unreachable(Icmpv4Unreachable code, const Ipv4Repr& ip, std::span<const std::byte> original) {

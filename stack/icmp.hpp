@@ -9,7 +9,7 @@
 
 #include "lib/packet.hpp"
 #include "lib/result.hpp"
-#include "stack/bounded_fifo.hpp"
+#include "lib/fixed_ring.hpp"
 #include "stack/ipv4_output.hpp"
 #include "stack/stack_core.hpp"
 #include "stack/token_bucket.hpp"
@@ -58,7 +58,7 @@ private:
     StackCore& core_;
     Ipv4Output& out_;
     TokenBucket error_bucket_;
-    BoundedFifo<EchoReply> replies_;
+    FixedRing<EchoReply> replies_;
 };
 
 }  // namespace tachyon

@@ -11,7 +11,7 @@ UdpLayer::UdpLayer(StackCore& core, Ipv4Output& out, IcmpLayer& icmp, const UdpC
     sockets_.resize(config_.max_sockets);
     free_.reserve(config_.max_sockets);
     for (size_t i = config_.max_sockets; i-- > 0;) {
-        sockets_[i].queue = BoundedFifo<Queued>(std::max<size_t>(config_.queue_len, 1));
+        sockets_[i].queue = FixedRing<Queued>(std::max<size_t>(config_.queue_len, 1));
         free_.push_back(static_cast<uint32_t>(i));
     }
 }
@@ -116,7 +116,7 @@ Result<UdpReceived> UdpLayer::recv_from(UdpSocketId id, std::span<std::byte> out
     Socket* s = lookup(id);
     if (s == nullptr) return Result<UdpReceived>::fail(EBADF);
     if (s->queue.empty()) return Result<UdpReceived>::fail(EAGAIN);
-    const Queued q = s->queue.pop();
+    const Queued q = s->queue.pop_front();
     const size_t n = std::min(out.size(), q.payload.size());
     if (n != 0) std::memcpy(out.data(), q.payload.data(), n);
     return UdpReceived{n, q.payload.size(), q.from};
@@ -148,7 +148,7 @@ void UdpLayer::input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt) {
     }
     const UdpEndpoint from{ip.src_addr, d.src_port()};
     Queued q{own_payload(std::move(pkt), d.payload()), from};
-    if (q.payload) s->queue.push(q);
+    if (q.payload) s->queue.push_back(std::move(q));
 }
 
 bool UdpLayer::verify(const Ipv4Repr& ip, const UdpDatagram& d, const Packet& pkt) {

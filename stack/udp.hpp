@@ -10,7 +10,7 @@
 
 #include "lib/packet.hpp"
 #include "lib/result.hpp"
-#include "stack/bounded_fifo.hpp"
+#include "lib/fixed_ring.hpp"
 #include "stack/icmp.hpp"
 #include "stack/ipv4_output.hpp"
 #include "stack/stack_core.hpp"
@@ -67,7 +67,7 @@ private:
         uint32_t generation = 0;
         UdpEndpoint local;
         uint64_t drops = 0;
-        BoundedFifo<Queued> queue;
+        FixedRing<Queued> queue;
     };
 
     Socket* lookup(UdpSocketId id);

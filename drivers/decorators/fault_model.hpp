@@ -26,7 +26,7 @@
 #include <optional>
 #include <span>
 
-#include "drivers/memory/fixed_ring.hpp"
+#include "lib/fixed_ring.hpp"
 #include "lib/packet.hpp"
 #include "lib/random.hpp"
 #include "lib/time.hpp"

@@ -12,7 +12,7 @@
 #include <span>
 #include <string>
 
-#include "drivers/memory/fixed_ring.hpp"
+#include "lib/fixed_ring.hpp"
 #include "lib/device.hpp"
 #include "lib/ethernet_address.hpp"
 #include "lib/packet.hpp"

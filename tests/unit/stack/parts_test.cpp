@@ -1,9 +1,8 @@
-// The stack's small parts on their own: the ARP table, the token bucket, the TX queue, the ring.
+// The stack's small parts on their own: the ARP table, the token bucket, the TX queue.
 #include <gtest/gtest.h>
 
 #include "drivers/memory/memory_link.hpp"
 #include "stack/arp_cache.hpp"
-#include "stack/bounded_fifo.hpp"
 #include "stack/token_bucket.hpp"
 #include "stack/tx_queue.hpp"
 
@@ -114,18 +113,6 @@ TEST(TokenBucket, SlowTrickleStillEarns) {
     EXPECT_EQ(allowed, 30);
 }
 
-TEST(BoundedFifo, FifoAndBounds) {
-    BoundedFifo<int> ring(3);
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(ring.push(i));
-    int extra = 9;
-    EXPECT_FALSE(ring.push(extra));
-    EXPECT_EQ(ring.pop(), 0);
-    EXPECT_TRUE(ring.push(extra));
-    EXPECT_EQ(ring.pop(), 1);
-    EXPECT_EQ(ring.pop(), 2);
-    EXPECT_EQ(ring.pop(), 9);
-    EXPECT_TRUE(ring.empty());
-}
 
 TEST(TxQueue, KeepsWhatTheDeviceRefusesInOrder) {
     PacketPool pool(64);

@@ -1,7 +1,6 @@
-// FixedRing<T>: a bounded FIFO over storage allocated once, for the drivers' packet queues (the
-// memory link's RX queues, the fault injector's held frames). Single-threaded: one thread polls
-// both ends, so no atomics. Push and pop are O(1) and never allocate.
-// TODO(lib ring): fold into lib/'s ring once that lands, if it offers contiguous_front().
+// FixedRing<T>: a bounded FIFO over storage allocated once, for single-threaded queues (the memory
+// link's RX queues, the fault injector's held frames, socket receive queues, echo replies). No
+// atomics: lib/spsc_ring.hpp is the cross-thread ring. Push and pop are O(1) and never allocate.
 #pragma once
 
 #include <cassert>
@@ -15,9 +14,12 @@ namespace tachyon {
 template <typename T>
 class FixedRing {
 public:
+    FixedRing() = default;
     explicit FixedRing(size_t capacity) : slots_(new T[capacity]), capacity_(capacity) {}
     FixedRing(const FixedRing&) = delete;
     FixedRing& operator=(const FixedRing&) = delete;
+    FixedRing(FixedRing&&) noexcept = default;
+    FixedRing& operator=(FixedRing&&) noexcept = default;
 
     size_t size() const { return size_; }
     size_t capacity() const { return capacity_; }
@@ -75,7 +77,7 @@ private:
     size_t wrap(size_t i) const { return i >= capacity_ ? i - capacity_ : i; }
 
     std::unique_ptr<T[]> slots_;
-    size_t capacity_;
+    size_t capacity_ = 0;
     size_t head_ = 0;
     size_t size_ = 0;
 };

@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcli11-dev
   libdpdk-dev libxdp-dev libbpf-dev libclang-rt-14-dev
   iproute2 iputils-ping tcpdump curl socat nftables python3-scapy hping3
+  wrk apache2-utils sockperf ethtool
 )
 
 missing=()

@@ -58,6 +58,12 @@ size_t DpdkDevice::rx_burst(std::span<Packet> out) {
         const uint16_t got = rte_eth_rx_burst(port_, rxq_, mbufs, want);
         for (uint16_t i = 0; i < got; ++i) {
             rte_mbuf* m = mbufs[i];
+            if (m->priv_size < sizeof(PacketBuf)) [[unlikely]] {
+                // Not from a Tachyon mempool (a PMD with buffers of its own): no room for the wrapper.
+                rte_pktmbuf_free(m);
+                ++counters_.rx_foreign_pool_dropped;
+                continue;
+            }
             if (m->nb_segs != 1) [[unlikely]] {
                 // Not expected with one mbuf per MTU-sized frame, but a PMD may chain anyway.
                 if (rte_pktmbuf_linearize(m) != 0) {
@@ -186,7 +192,7 @@ DeviceStats DpdkDevice::stats() const {
         out.rx_dropped = st.imissed + st.ierrors + st.rx_nombuf;
         out.tx_dropped = st.oerrors;
     }
-    out.rx_dropped += counters_.rx_multiseg_dropped;
+    out.rx_dropped += counters_.rx_multiseg_dropped + counters_.rx_foreign_pool_dropped;
     out.tx_dropped += counters_.tx_oversize_dropped + counters_.tx_prepare_dropped;
     return out;
 }

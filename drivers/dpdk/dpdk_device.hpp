@@ -8,6 +8,18 @@
 // enabled where the PMD offers them and reported in caps(); a request the port cannot offload is
 // computed in software, so the contract holds on every PMD.
 //
+// PMD notes (DPDK 22.11, tested in tests/interop/drivers/test_dpdk_*.cpp):
+//  - net_tap: the kernel interface gets the port's MAC; give it another one (ip link set dev X
+//    address ...) so that frames look as on a wire. TX/RX IPv4/TCP/UDP checksum offloads. The
+//    missing multiq qdisc warning only disables rte_flow.
+//  - net_memif: open the server before the client (a client that finds no server stays down); a
+//    sender only progresses while the peer polls (the receiver posts the ring's buffers); the client
+//    owns the shared memory, so frames still in its rings are lost when it closes.
+//  - net_af_xdp: sent mbufs come back on completion (reclaim_tx()); at close the PMD keeps the mbufs
+//    of its fill ring, so that device's mempool is kept (and reported) rather than freed.
+//  - net_virtio_user + vhost-user: works with --no-huge (EAL memory is memfd-backed); TX TCP/UDP
+//    checksum offload, no IPv4 header offload; sent mbufs are freed when virtio reuses descriptors.
+//
 // Not thread-safe: one thread drives one device (the stack's model). That thread should be an EAL
 // lcore (the thread that opened the first device is, by default) so that mempool caches work; any
 // other thread still works through the mempool's shared ring.
@@ -75,6 +87,7 @@ struct DpdkOffloads {
 struct DpdkCounters {
     uint64_t rx_linearised = 0;         // multi-segment frames copied into their first segment
     uint64_t rx_multiseg_dropped = 0;   // multi-segment frames that could not be linearised
+    uint64_t rx_foreign_pool_dropped = 0;  // mbufs a PMD took from a pool without room for PacketBuf
     uint64_t tx_copied = 0;             // foreign packets copied into an mbuf
     uint64_t tx_no_mbuf = 0;            // copies that found the mempool empty (burst cut short)
     uint64_t tx_oversize_dropped = 0;   // foreign packets larger than an mbuf

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "drivers/dpdk/eal_hint.hpp"
@@ -22,6 +23,7 @@ struct EalState {
     std::mutex mu;
     bool initialised = false;
     bool cleaned_up = false;
+    std::optional<Error> failed;  // the first rte_eal_init error: DPDK keeps state from it
     std::vector<std::string> first_user_args;  // non-vdev args of the call that initialised EAL
     // rte_eal_init may keep pointers into argv (it permutes it and stores option values), so the
     // strings live as long as the process.
@@ -161,8 +163,9 @@ Result<void> first_init(EalState& s, const EalOptions& options) {
     if (rc < 0) {
         std::string cmd;
         for (size_t i = 1; i < s.argv_storage.size(); ++i) cmd += " " + s.argv_storage[i];
-        return Result<void>::fail(err, "rte_eal_init(" + cmd.substr(cmd.empty() ? 0 : 1) + ") failed" +
-                                           eal_error_detail(err, log, EalStep::kInit));
+        s.failed = Error{err, "rte_eal_init(" + cmd.substr(cmd.empty() ? 0 : 1) + ") failed" +
+                                  eal_error_detail(err, log, EalStep::kInit)};
+        return *s.failed;
     }
     s.initialised = true;
     s.first_user_args = split_vdevs(options.args).others;
@@ -211,6 +214,12 @@ Result<void> eal_init(const EalOptions& options) {
     if (s.cleaned_up) {
         return Result<void>::fail(EALREADY, "EAL was cleaned up (eal_cleanup) and cannot be initialised "
                                             "again in this process");
+    }
+    if (s.failed) {
+        // A second rte_eal_init in the same process trips over the first one's half-parsed options
+        // ("Option --lcores is ignored, because (--lcores) is set!"), so report the cause instead.
+        return Result<void>::fail(s.failed->code, "EAL failed earlier in this process and DPDK cannot retry it: " +
+                                                      s.failed->detail);
     }
     if (!s.initialised) return first_init(s, options);
 

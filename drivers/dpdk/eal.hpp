@@ -4,8 +4,8 @@
 // the same program) may only add virtual devices: every --vdev that is not probed yet is hot-plugged
 // with rte_dev_probe(); any other option must equal the first call's, since EAL cannot be
 // reconfigured. rte_eal_cleanup() is optional at process end (the OS reclaims memory, TAP and memif
-// devices die with the process); eal_cleanup() calls it for tools and tests that want a clean exit,
-// and after it EAL cannot be initialised again in this process.
+// devices die with the process); eal_cleanup() calls it for programs that want it (see the caveat
+// below), and after it EAL cannot be initialised again in this process.
 #pragma once
 
 #include <span>
@@ -44,7 +44,10 @@ bool eal_initialised();
 // Device names of the --vdev arguments in order ("net_tap0" for "--vdev=net_tap0,iface=x").
 std::vector<std::string> eal_vdev_names(std::span<const std::string> args);
 
-// Releases EAL's resources (rte_eal_cleanup); call only after every DPDK device is closed.
+// Releases EAL's resources (rte_eal_cleanup); call only after every DPDK device is closed. Optional,
+// and not used by Tachyon's tools and tests: in DPDK 22.11 rte_eal_cleanup unmaps memory while EAL's
+// interrupt thread keeps running and may still walk interrupt sources there (seen crashing in
+// rte_intr_fd_get after net_memif devices). Process exit reclaims everything anyway.
 void eal_cleanup();
 
 }  // namespace tachyon

@@ -42,9 +42,17 @@ std::string_view hint_for(int err, std::string_view log, EalStep step) {
 }  // namespace
 
 std::string_view last_log_line(std::string_view log) {
-    while (!log.empty() && (log.back() == '\n' || log.back() == ' ')) log.remove_suffix(1);
-    size_t nl = log.rfind('\n');
-    return nl == std::string_view::npos ? log : log.substr(nl + 1);
+    // EAL ends a rejected command line with a generic line; the line before it says what was wrong.
+    std::string_view fallback;
+    while (!log.empty()) {
+        while (!log.empty() && (log.back() == '\n' || log.back() == ' ')) log.remove_suffix(1);
+        size_t nl = log.rfind('\n');
+        std::string_view line = nl == std::string_view::npos ? log : log.substr(nl + 1);
+        if (!contains(line, "Invalid 'command line' arguments")) return line;
+        if (fallback.empty()) fallback = line;
+        log = nl == std::string_view::npos ? std::string_view{} : log.substr(0, nl);
+    }
+    return fallback;
 }
 
 std::string eal_error_detail(int err, std::string_view log, EalStep step) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "drivers/dpdk/eal.hpp"
 #include "drivers/dpdk/mbuf_packet.hpp"
@@ -32,12 +34,15 @@ std::string port_name_of(uint16_t port) {
     return name;
 }
 
+// Every probed port, including those another device already owns (RTE_ETH_FOREACH_DEV skips them).
 std::string available_ports() {
     std::string out;
-    uint16_t p = 0;
-    RTE_ETH_FOREACH_DEV(p) {
+    for (uint64_t p = rte_eth_find_next(0); p < RTE_MAX_ETHPORTS; p = rte_eth_find_next(static_cast<uint16_t>(p + 1))) {
+        const auto port = static_cast<uint16_t>(p);
         if (!out.empty()) out += ", ";
-        out += port_name_of(p) + " (" + std::to_string(p) + ")";
+        rte_eth_dev_owner owner{};
+        const bool in_use = rte_eth_dev_owner_get(port, &owner) == 0 && owner.id != RTE_ETH_DEV_NO_OWNER;
+        out += port_name_of(port) + " (" + std::to_string(port) + (in_use ? ", in use)" : ")");
     }
     return out.empty() ? "none" : out;
 }
@@ -45,6 +50,24 @@ std::string available_ports() {
 std::string no_port_hint() {
     return "; hint: EAL probed no usable port: pass a vdev (e.g. --vdev=net_tap0,iface=tcy0) or bind a "
            "NIC to vfio-pci and allow it with -a <PCI address>";
+}
+
+// Waits until EAL's interrupt thread has run a callback queued now, i.e. finished what it was doing;
+// twice, since events that became ready meanwhile may be ordered after the first barrier.
+void drain_interrupt_thread() {
+    for (int round = 0; round < 2; ++round) {
+        std::atomic<bool> ran{false};
+        auto cb = [](void* arg) { static_cast<std::atomic<bool>*>(arg)->store(true, std::memory_order_release); };
+        if (rte_eal_alarm_set(1, cb, &ran) != 0) return;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        while (!ran.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+        if (!ran.load(std::memory_order_acquire)) {
+            rte_eal_alarm_cancel(cb, &ran);  // waits for a callback already running
+            return;
+        }
+    }
 }
 
 template <typename T = PortSetup>
@@ -199,14 +222,14 @@ Result<uint16_t> find_port(const DpdkConfig& c) {
         uint16_t port = 0;
         if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0) {
             return Result<uint16_t>::fail(ENODEV, "no DPDK port named " + name + " (ports: " + available_ports() + ")" +
-                                                      (rte_eth_dev_count_avail() == 0 ? no_port_hint() : ""));
+                                                      (rte_eth_dev_count_total() == 0 ? no_port_hint() : ""));
         }
         return port;
     }
     if (!rte_eth_dev_is_valid_port(c.port_id)) {
         return Result<uint16_t>::fail(ENODEV, "no DPDK port " + std::to_string(c.port_id) + " (ports: " +
                                                   available_ports() + ")" +
-                                                  (rte_eth_dev_count_avail() == 0 ? no_port_hint() : ""));
+                                                  (rte_eth_dev_count_total() == 0 ? no_port_hint() : ""));
     }
     return c.port_id;
 }
@@ -259,11 +282,17 @@ void teardown_port(const PortSetup& s) {
     rte_eth_dev_info info{};
     if (rte_eth_dev_info_get(s.port, &info) == 0) dev = info.device;
     rte_eth_dev_stop(s.port);
+    // Some PMDs (net_memif, net_virtio_user) tear connections down in EAL's interrupt thread as well,
+    // reacting to the peer or to the stop; closing the port while that runs frees memory under it.
+    // Let the interrupt thread drain between the steps.
+    drain_interrupt_thread();
     if (s.owner_id != 0) rte_eth_dev_owner_unset(s.port, s.owner_id);
     // Close frees the mbufs in the PMD's rings; a vdev is removed too, so that opening the same vdev
     // again probes it afresh (a PCI device stays bound to its driver).
     rte_eth_dev_close(s.port);
+    drain_interrupt_thread();
     if (s.is_vdev && dev != nullptr) rte_dev_remove(dev);
+    drain_interrupt_thread();
     if (s.pool == nullptr) return;
     unsigned in_use = rte_mempool_in_use_count(s.pool);
     if (in_use == 0) {

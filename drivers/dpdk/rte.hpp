@@ -18,6 +18,7 @@
 #pragma GCC diagnostic ignored "-Wvolatile"
 #endif
 
+#include <rte_alarm.h>
 #include <rte_bus.h>
 #include <rte_config.h>
 #include <rte_dev.h>

@@ -18,11 +18,7 @@ namespace {
 using namespace dpdk_test;
 using namespace std::chrono_literals;
 
-class EalEnvironment : public ::testing::Environment {
-public:
-    void TearDown() override { eal_cleanup(); }
-};
-[[maybe_unused]] auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+// EAL is not cleaned up at exit (see eal_cleanup() in drivers/dpdk/eal.hpp).
 
 constexpr uint32_t kSrcIp = ip4(10, 78, 9, 2);
 constexpr uint32_t kDstIp = ip4(10, 78, 9, 1);
@@ -296,6 +292,15 @@ TEST(DpdkErrors, UnknownPortNameListsThePorts) {
     EXPECT_NE(dev.error().detail.find("net_null0"), std::string::npos) << dev.error().detail;
 }
 
+TEST(DpdkErrors, UnknownPortIdListsThePorts) {
+    DpdkConfig c;
+    c.port_id = 17;
+    auto dev = DpdkDevice::open(c);
+    ASSERT_FALSE(dev.ok());
+    EXPECT_EQ(dev.code(), ENODEV);
+    EXPECT_NE(dev.error().detail.find("net_null0"), std::string::npos) << dev.error().detail;
+}
+
 TEST(DpdkErrors, QueueOutsideTheConfiguredOnesIsInvalid) {
     DpdkConfig c = ring_config();
     c.port_name = "net_null0";
@@ -370,6 +375,8 @@ TEST(DpdkEalArgs, ErrorsCarryEalsMessageAndAHint) {
     EXPECT_NE(eal_error_detail(EACCES, "", EalStep::kInit).find("root"), std::string::npos);
     EXPECT_NE(eal_error_detail(EALREADY, "", EalStep::kInit).find("one initialisation per process"), std::string::npos);
     EXPECT_EQ(last_log_line("a\nb\n\n"), "b");
+    EXPECT_EQ(last_log_line("EAL: bad --foo\nEAL: Invalid 'command line' arguments.\n"), "EAL: bad --foo");
+    EXPECT_EQ(last_log_line("EAL: Invalid 'command line' arguments.\n"), "EAL: Invalid 'command line' arguments.");
 }
 
 TEST(DpdkMempool, SizedFromRingsBurstsCachesAndInFlight) {

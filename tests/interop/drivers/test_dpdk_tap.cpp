@@ -22,11 +22,7 @@ namespace {
 using namespace dpdk_test;
 using namespace std::chrono_literals;
 
-class EalEnvironment : public ::testing::Environment {
-public:
-    void TearDown() override { eal_cleanup(); }
-};
-[[maybe_unused]] auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+// EAL is not cleaned up at exit (see eal_cleanup() in drivers/dpdk/eal.hpp).
 
 const std::string kIface = "tcydtap0";
 constexpr uint32_t kKernelIp = ip4(10, 78, 0, 1);

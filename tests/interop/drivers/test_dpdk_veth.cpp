@@ -20,11 +20,7 @@ namespace {
 using namespace dpdk_test;
 using namespace std::chrono_literals;
 
-class EalEnvironment : public ::testing::Environment {
-public:
-    void TearDown() override { eal_cleanup(); }
-};
-[[maybe_unused]] auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+// EAL is not cleaned up at exit (see eal_cleanup() in drivers/dpdk/eal.hpp).
 
 constexpr auto kTimeout = 3s;
 

@@ -6,6 +6,9 @@ every GoogleTest case of executables registered with protocol 'gtest', and testl
 outcome of each executable. An executable that failed (crash, timeout, sanitizer report at exit)
 without a failed case in the JUnit log counts as one failed case, so nothing is hidden.
 
+Arguments that are files instead of build directories hold one result per line, "<name> ok" or
+"<name> <anything else>" (scripts/fuzz.sh's per-target lines): each line counts as one case.
+
 Prints the failed cases, then the last line: "N passed, M failed". Exit status 1 if M > 0.
 """
 import json
@@ -57,10 +60,25 @@ def count(build: Path):
     return passed, failed, skipped, failures
 
 
+def count_result_lines(path: Path):
+    passed, failed, failures = 0, 0, []
+    for line in path.read_text().splitlines():
+        words = line.split()
+        if len(words) < 2 or line.startswith(" "):
+            continue
+        if words[1] == "ok":
+            passed += 1
+        else:
+            failed += 1
+            failures.append(f"{path.name}: {words[0]} ({words[1]})")
+    return passed, failed, 0, failures
+
+
 def main():
     total_p, total_f, total_s, all_failures = 0, 0, 0, []
     for arg in sys.argv[1:]:
-        p, f, s, fl = count(Path(arg))
+        path = Path(arg)
+        p, f, s, fl = count(path) if path.is_dir() else count_result_lines(path)
         print(f"{arg}: {p} passed, {f} failed, {s} skipped")
         total_p, total_f, total_s = total_p + p, total_f + f, total_s + s
         all_failures += fl

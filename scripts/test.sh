@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test: installs packages, builds a release build (warnings as errors) and runs the unit,
-# simulation and interop suites, then builds with ASan+UBSan and runs the unit and simulation suites
-# under them. Ends with the line "N passed, M failed" counting individual test cases.
-# Interop tests need root (network namespaces, TAP, veth); they skip themselves otherwise.
+# Runs every test:
+#  1. installs packages, builds a release build (warnings as errors) and runs the unit, simulation and
+#     interop suites (interop needs root: network namespaces, TAP, veth);
+#  2. builds with ASan+UBSan (without the DPDK and AF_XDP drivers, whose tests need the kernel peer)
+#     and runs the unit and simulation suites under them;
+#  3. builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS (default 30).
+# Ends with the line "N passed, M failed" counting individual test cases of all three.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 RELEASE=${TACHYON_BUILD:-build/release}
 ASAN=${TACHYON_ASAN_BUILD:-build/asan}
+FUZZ=${FUZZ_BUILD:-build/fuzz}
+export FUZZ_BUILD=$FUZZ
 
 scripts/setup.sh "$RELEASE" -Dbuildtype=release -Dwerror=true || exit 1
 scripts/setup.sh "$ASAN" -Dbuildtype=debug -Dwerror=true -Db_sanitize=address,undefined \
-  -Db_lundef=false -Dbenchmarks=disabled || exit 1
+  -Db_lundef=false -Dbenchmarks=disabled -Ddpdk=disabled -Daf_xdp=disabled || exit 1
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1
@@ -22,5 +27,8 @@ meson test -C "$RELEASE" --no-rebuild --num-processes 1 --print-errorlogs \
 echo "== asan+ubsan: unit, sim"
 meson test -C "$ASAN" --no-rebuild --num-processes 2 --print-errorlogs --timeout-multiplier 4 \
   --suite unit --suite sim | tail -n 12
+echo "== fuzz (${FUZZ_SECONDS:-30} s per target)"
+mkdir -p "$FUZZ"
+scripts/fuzz.sh | tee "$FUZZ/results.txt"
 
-python3 scripts/count-cases.py "$RELEASE" "$ASAN"
+python3 scripts/count-cases.py "$RELEASE" "$ASAN" "$FUZZ/results.txt"

@@ -1,0 +1,185 @@
+// The socket table, socket creation and close, and the loop blocking calls run while they wait.
+#include "stack/socket/socket_layer.hpp"
+
+#include <poll.h>
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+
+#include "stack/socket/socket.hpp"
+
+namespace tachyon {
+
+std::string SocketAddress::to_string() const { return addr.to_string() + ":" + std::to_string(port); }
+
+SocketLayer::SocketLayer(Stack& stack, const SocketLayerConfig& config)
+    : stack_(stack),
+      config_(config),
+      tcp_(stack, config.tcp),
+      // Each open socket holds at most one port, and each connection that outlives its socket one
+      // more: the table never fills with live holders.
+      ports_(std::max<size_t>(config.max_sockets, 1) + config.tcp.max_connections),
+      slots_(std::max<size_t>(config.max_sockets, 1)) {
+    free_.reserve(slots_.size());
+    for (size_t i = slots_.size(); i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
+    stack_.set_protocol_handler(IpProtocol::kTcp, &tcp_);
+}
+
+SocketLayer::~SocketLayer() {
+    for (SocketSlot& s : slots_) {
+        if (!s.open) continue;
+        s.opts.linger = Linger{true, 0};  // no one is left to wait for a graceful close
+        (void)close(id_of(s));
+    }
+    stack_.set_protocol_handler(IpProtocol::kTcp, nullptr);
+}
+
+SocketSlot* SocketLayer::slot(SocketId id) {
+    if (id.index >= slots_.size()) return nullptr;
+    SocketSlot& s = slots_[id.index];
+    return s.open && s.generation == id.generation ? &s : nullptr;
+}
+
+const SocketSlot* SocketLayer::slot(SocketId id) const { return const_cast<SocketLayer*>(this)->slot(id); }
+
+SocketId SocketLayer::id_of(const SocketSlot& s) const {
+    return {static_cast<uint32_t>(&s - slots_.data()), s.generation};
+}
+
+Result<SocketId> SocketLayer::allocate(bool stream) {
+    if (free_.empty()) return Result<SocketId>::fail(EMFILE, "socket table full (SocketLayerConfig::max_sockets)");
+    SocketSlot& s = slots_[free_.back()];
+    free_.pop_back();
+    const uint32_t generation = s.generation + 1 == 0 ? 1 : s.generation + 1;
+    s = SocketSlot{};
+    s.generation = generation;
+    s.open = true;
+    s.stream = stream;
+    init_options(s.opts, stream);
+    ++in_use_;
+    return id_of(s);
+}
+
+void SocketLayer::free_slot(SocketSlot& s) {
+    s.open = false;
+    s.stash.reset();
+    free_.push_back(static_cast<uint32_t>(&s - slots_.data()));
+    --in_use_;
+}
+
+Result<SocketId> SocketLayer::open(int family, int type, int protocol) {
+    // Linux __sys_socket / inet_create, in their order of checks.
+    if (family != AF_INET) return Result<SocketId>::fail(EAFNOSUPPORT);
+    const bool nonblock = (type & SOCK_NONBLOCK) != 0;
+    type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (type <= 0 || type > SOCK_PACKET) {
+        return Result<SocketId>::fail(type == 0 ? ESOCKTNOSUPPORT : EINVAL);
+    }
+    bool stream = false;
+    switch (type) {
+        case SOCK_STREAM:
+            if (protocol != 0 && protocol != IPPROTO_TCP) return Result<SocketId>::fail(EPROTONOSUPPORT);
+            stream = true;
+            break;
+        case SOCK_DGRAM:
+            if (protocol != 0 && protocol != IPPROTO_UDP) return Result<SocketId>::fail(EPROTONOSUPPORT);
+            break;
+        case SOCK_RAW:
+            return Result<SocketId>::fail(EPROTONOSUPPORT, "raw sockets are not supported");
+        default:
+            return Result<SocketId>::fail(ESOCKTNOSUPPORT);
+    }
+    Result<SocketId> id = allocate(stream);
+    if (id && nonblock) slot(*id)->timeout = Duration::zero();
+    return id;
+}
+
+Result<Socket> SocketLayer::try_socket(int family, int type, int protocol) {
+    Result<SocketId> id = open(family, type, protocol);
+    if (!id) return id.error();
+    return Socket(*this, *id);
+}
+
+Socket SocketLayer::socket(int family, int type, int protocol) {
+    Result<Socket> s = try_socket(family, type, protocol);
+    if (!s) throw std::system_error(s.code(), std::generic_category(), "socket");
+    return std::move(s).value();
+}
+
+Result<void> SocketLayer::close(SocketId id) {
+    SocketSlot* s = slot(id);
+    if (s == nullptr) return Result<void>::fail(EBADF);
+    if (s->stream) {
+        tcp_close(*s);
+    } else {
+        udp_close(*s);
+    }
+    free_slot(*s);
+    return {};
+}
+
+Result<int> SocketLayer::type(SocketId id) const {
+    const SocketSlot* s = slot(id);
+    if (s == nullptr) return Result<int>::fail(EBADF);
+    return s->stream ? SOCK_STREAM : SOCK_DGRAM;
+}
+
+Result<void> SocketLayer::settimeout(SocketId id, Timeout timeout) {
+    SocketSlot* s = slot(id);
+    if (s == nullptr) return Result<void>::fail(EBADF);
+    if (timeout && *timeout < Duration::zero()) return Result<void>::fail(EINVAL, "Timeout value out of range");
+    s->timeout = timeout;
+    return {};
+}
+
+Result<Timeout> SocketLayer::gettimeout(SocketId id) const {
+    const SocketSlot* s = slot(id);
+    if (s == nullptr) return Result<Timeout>::fail(EBADF);
+    return s->timeout;
+}
+
+bool SocketLayer::nonblocking(const SocketSlot& s, int flags) const {
+    return (flags & MSG_DONTWAIT) != 0 || (s.timeout && *s.timeout == Duration::zero());
+}
+
+std::optional<Instant> SocketLayer::deadline_after(Timeout timeout) const {
+    if (!timeout) return std::nullopt;
+    return stack_.now() + *timeout;
+}
+
+bool SocketLayer::drive(std::optional<Instant> deadline) {
+    const bool work = stack_.poll();
+    if (deadline && stack_.now() >= *deadline) return false;
+    if (!work) idle(deadline);
+    return true;
+}
+
+void SocketLayer::idle(std::optional<Instant> deadline) {
+    const std::optional<Instant> next_timer = stack_.timers().next_deadline();
+    if (idle_hook_) {
+        idle_hook_(IdleWait{stack_.now(), deadline, next_timer});
+        return;
+    }
+    if (config_.idle == IdleStrategy::kBusyPoll) return;
+    // Back off, but never past the next thing that has to happen.
+    Duration sleep = config_.backoff_sleep;
+    if (deadline) sleep = std::min(sleep, *deadline - stack_.now());
+    if (next_timer) sleep = std::min(sleep, *next_timer - stack_.now());
+    if (sleep <= Duration::zero()) return;
+    const timespec ts{static_cast<time_t>(sleep.ns() / 1'000'000'000), static_cast<long>(sleep.ns() % 1'000'000'000)};
+    nanosleep(&ts, nullptr);
+}
+
+uint32_t SocketLayer::readiness(SocketId id) const {
+    const SocketSlot* s = slot(id);
+    if (s == nullptr) return POLLNVAL;
+    return s->stream ? tcp_readiness(*s) : udp_readiness(*s);
+}
+
+void SocketLayer::clear_nospace(SocketId id) {
+    if (SocketSlot* s = slot(id)) s->nospace = false;
+}
+
+}  // namespace tachyon

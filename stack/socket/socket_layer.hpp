@@ -1,0 +1,235 @@
+// The socket machinery of one Stack: the TcpLayer (created here and registered as the stack's
+// protocol 6 handler), the bounded socket table, the TCP bind table, and the blocking-call loop
+// that drives the stack while a call waits (DESIGN.md "Execution model").
+//
+// Every call follows Linux's and Python's socket semantics; the Socket handle (socket.hpp) is
+// the user-facing object and forwards here by SocketId. The calls are split by concern:
+//   socket_layer.cpp    table, creation, close, the wait loop and the idle strategy
+//   tcp_socket.cpp      stream sockets: bind, listen, accept, connect, send, recv, shutdown
+//   udp_socket.cpp      datagram sockets
+//   readiness.cpp       poll/epoll readiness (Linux tcp_poll / datagram_poll)
+//   socket_options.cpp  setsockopt / getsockopt, TCP_INFO
+//
+// Single-threaded like the stack. Socket handles and Pollers must be gone before the layer, and
+// the layer before its Stack.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "lib/result.hpp"
+#include "stack/socket/port_table.hpp"
+#include "stack/socket/socket_slot.hpp"
+#include "stack/socket/socket_types.hpp"
+#include "stack/socket/tcp_info.hpp"
+#include "stack/stack.hpp"
+#include "stack/tcp/tcp_layer.hpp"
+
+namespace tachyon {
+
+class Socket;
+
+// The TCP state as the user sees it: TIME-WAIT reads as CLOSED (as Linux's user socket).
+TcpState user_state(const TcpConnection* c);
+
+// accept(): the new connection's socket id and its peer.
+struct AcceptedId {
+    SocketId id;
+    SocketAddress peer;
+};
+
+// recvfrom(): bytes copied and the sender (nullopt on a stream socket, as Python's None).
+struct Received {
+    size_t len = 0;
+    std::optional<SocketAddress> from;
+};
+
+// For edge-triggered polling: the readiness mask and counters that move when something new
+// arrives or leaves, so that a new event is seen even if the mask did not change.
+struct ReadyState {
+    uint32_t mask = 0;
+    uint64_t rx_mark = 0;  // moves when data, a FIN or a connection arrives
+    uint64_t tx_mark = 0;  // moves when the peer acknowledges data (frees send space)
+    uint32_t state = 0;    // the TCP state or phase: a change is a wake-up
+    bool nospace = false;  // a send found the buffer full since the last write event
+};
+
+class SocketLayer {
+public:
+    explicit SocketLayer(Stack& stack, const SocketLayerConfig& config = {});
+    SocketLayer(const SocketLayer&) = delete;
+    SocketLayer& operator=(const SocketLayer&) = delete;
+    // Closes every socket still open (aborting connections) and unregisters TCP from the stack.
+    ~SocketLayer();
+
+    // socket.socket(family, type, proto): AF_INET with SOCK_STREAM (proto 0 or IPPROTO_TCP) or
+    // SOCK_DGRAM (0 or IPPROTO_UDP); SOCK_NONBLOCK in type makes it non-blocking. Errors as
+    // Linux's: EAFNOSUPPORT (family), EINVAL (type out of range), ESOCKTNOSUPPORT (type),
+    // EPROTONOSUPPORT (protocol, raw sockets); EMFILE when the table is full.
+    Result<Socket> try_socket(int family, int type, int protocol = 0);
+    // The same, throwing std::system_error.
+    Socket socket(int family = AF_INET, int type = SOCK_STREAM, int protocol = 0);
+    Result<SocketId> open(int family, int type, int protocol = 0);
+
+    // Replaces the idle strategy for blocking calls (nullptr restores it).
+    void set_idle_hook(IdleHook hook) { idle_hook_ = std::move(hook); }
+    // One step of the stack, for programs that run their own loop.
+    bool poll() { return stack_.poll(); }
+
+    Stack& stack() { return stack_; }
+    TcpLayer& tcp() { return tcp_; }
+    const TcpLayer& tcp() const { return tcp_; }
+    const SocketLayerConfig& config() const { return config_; }
+    size_t open_sockets() const { return in_use_; }
+    // TCP ports held by sockets and by connections that outlived theirs (diagnostics).
+    size_t ports_held() {
+        ports_.sweep_all();
+        return ports_.in_use();
+    }
+
+    // ---- Calls by socket id (the Socket handle, the Poller and the C API use these) ----
+    // Each returns EBADF for a stale id. Errors are Linux's errno values.
+    Result<void> close(SocketId id);
+    Result<void> bind(SocketId id, SocketAddress local);
+    Result<void> listen(SocketId id, int backlog);
+    Result<AcceptedId> accept(SocketId id, int flags = 0);
+    // connect_ex(): 0 or the errno (EINPROGRESS, EALREADY, EISCONN, ECONNREFUSED, ETIMEDOUT,
+    // EAGAIN when a timeout expired, ...).
+    int connect(SocketId id, SocketAddress remote);
+    // connect() with AF_UNSPEC: dissolves a UDP association; aborts a TCP connection.
+    int disconnect(SocketId id);
+    Result<size_t> send(SocketId id, std::span<const std::byte> data, int flags = 0);
+    Result<void> sendall(SocketId id, std::span<const std::byte> data, int flags = 0);
+    Result<size_t> sendto(SocketId id, std::span<const std::byte> data, int flags, SocketAddress to);
+    Result<size_t> recv(SocketId id, std::span<std::byte> out, int flags = 0);
+    Result<Received> recvfrom(SocketId id, std::span<std::byte> out, int flags = 0);
+    Result<void> shutdown(SocketId id, int how);
+    Result<SocketAddress> getsockname(SocketId id) const;
+    Result<SocketAddress> getpeername(SocketId id) const;
+    Result<void> setsockopt(SocketId id, int level, int name, std::span<const std::byte> value);
+    // Copies up to out.size() bytes of the option; returns the length written.
+    Result<size_t> getsockopt(SocketId id, int level, int name, std::span<std::byte> out);
+    Result<TcpInfo> tcp_info(SocketId id) const;
+
+    // Zero-copy datagram send (zero_copy.cpp): a TX buffer with headroom for the UDP, IPv4 and
+    // Ethernet headers; the caller appends its payload (Packet::append) and hands the buffer
+    // back to send_datagram, which sends that very buffer. Errors as sendto().
+    Result<Packet> alloc_datagram(SocketId id);
+    Result<void> send_datagram(SocketId id, Packet payload, std::optional<SocketAddress> to = std::nullopt);
+    Result<void> settimeout(SocketId id, Timeout timeout);
+    Result<Timeout> gettimeout(SocketId id) const;
+    Result<int> type(SocketId id) const;  // SOCK_STREAM or SOCK_DGRAM
+
+    // EPOLL* readiness bits as Linux's poll would report them; POLLNVAL for a stale id.
+    uint32_t readiness(SocketId id) const;
+    ReadyState ready_state(SocketId id) const;
+    void clear_nospace(SocketId id);
+    bool is_open(SocketId id) const { return slot(id) != nullptr; }
+
+    // ---- The blocking-call loop ----
+    // now + timeout at the stack's clock (nullopt: no deadline).
+    std::optional<Instant> deadline_after(Timeout timeout) const;
+    // One step of a wait: poll the stack and, if it did nothing, idle. false once the deadline
+    // has passed (the caller checks its condition one last time).
+    bool drive(std::optional<Instant> deadline);
+    // Drives until ready() or the deadline; returns ready().
+    template <typename Ready>
+    bool wait_until(Ready ready, std::optional<Instant> deadline) {
+        while (!ready()) {
+            if (!drive(deadline)) return ready();
+        }
+        return true;
+    }
+
+private:
+    friend class Socket;
+
+    SocketSlot* slot(SocketId id);
+    const SocketSlot* slot(SocketId id) const;
+    SocketId id_of(const SocketSlot& s) const;
+    Result<SocketId> allocate(bool stream);
+    void free_slot(SocketSlot& s);
+    void idle(std::optional<Instant> deadline);
+    bool nonblocking(const SocketSlot& s, int flags) const;
+    // Runs op() until it stops saying EAGAIN: once at once, once more after a poll, and then,
+    // for a blocking socket, after every step of the stack until the timeout.
+    template <typename Op>
+    auto retry(const SocketSlot& s, int flags, Op op) -> decltype(op());
+
+    // tcp_socket.cpp.
+    const TcpConnection* conn(const SocketSlot& s) const;
+    uint8_t shutdown_mask(const SocketSlot& s) const;
+    int pending_error(const SocketSlot& s) const;
+    int take_error(SocketSlot& s);
+    TcpConnConfig conn_config(const SocketSlot& s) const;
+    Result<void> tcp_bind(SocketSlot& s, SocketAddress local);
+    Result<void> tcp_listen(SocketSlot& s, int backlog);
+    Result<AcceptedId> tcp_accept_once(SocketSlot& s);
+    int tcp_connect_once(SocketSlot& s, SocketAddress remote);
+    int tcp_connect(SocketSlot& s, SocketAddress remote);
+    int tcp_open(SocketSlot& s, SocketAddress remote);
+    void tcp_disconnect(SocketSlot& s);
+    Result<size_t> tcp_send_once(SocketSlot& s, std::span<const std::byte> data);
+    Result<size_t> tcp_send(SocketSlot& s, std::span<const std::byte> data, int flags);
+    Result<size_t> tcp_recv_once(SocketSlot& s, std::span<std::byte> out, int flags);
+    size_t tcp_read(SocketSlot& s, std::span<std::byte> out, bool peek);
+    Result<void> tcp_shutdown(SocketSlot& s, uint8_t how);
+    void tcp_close(SocketSlot& s);
+    void release_port(SocketSlot& s);
+    SocketAddress tcp_local(const SocketSlot& s) const;
+
+    // udp_socket.cpp.
+    Result<void> udp_bind(SocketSlot& s, SocketAddress local);
+    Result<void> udp_autobind(SocketSlot& s);
+    int udp_connect(SocketSlot& s, SocketAddress remote);
+    Result<size_t> udp_send_once(SocketSlot& s, std::span<const std::byte> data,
+                                 std::optional<SocketAddress> to);
+    Result<Received> udp_recv_once(SocketSlot& s, std::span<std::byte> out, int flags);
+    Result<void> udp_shutdown(SocketSlot& s, uint8_t how);
+    void udp_close(SocketSlot& s);
+    SocketAddress udp_local(const SocketSlot& s) const;
+
+    // readiness.cpp.
+    uint32_t tcp_readiness(const SocketSlot& s) const;
+    uint32_t udp_readiness(const SocketSlot& s) const;
+
+    // socket_options.cpp.
+    void init_options(SocketOptions& o, bool stream) const;
+    Result<void> set_socket_option(SocketSlot& s, int name, std::span<const std::byte> value);
+    Result<size_t> get_socket_option(SocketSlot& s, int name, std::span<std::byte> out);
+    Result<void> set_tcp_option(SocketSlot& s, int name, std::span<const std::byte> value);
+    Result<size_t> get_tcp_option(SocketSlot& s, int name, std::span<std::byte> out);
+
+    Stack& stack_;
+    SocketLayerConfig config_;
+    TcpLayer tcp_;
+    PortTable ports_;
+    std::vector<SocketSlot> slots_;
+    std::vector<uint32_t> free_;
+    size_t in_use_ = 0;
+    IdleHook idle_hook_;
+};
+
+template <typename Op>
+auto SocketLayer::retry(const SocketSlot& s, int flags, Op op) -> decltype(op()) {
+    auto r = op();
+    if (r.ok() || r.code() != EAGAIN) return r;
+    // Even a non-blocking call moves the stack once: a program that only calls recv() in a loop
+    // must still receive.
+    if (stack_.poll()) {
+        r = op();
+        if (r.ok() || r.code() != EAGAIN) return r;
+    }
+    if (nonblocking(s, flags)) return r;
+    const std::optional<Instant> deadline = deadline_after(s.timeout);
+    while (drive(deadline)) {
+        r = op();
+        if (r.ok() || r.code() != EAGAIN) return r;
+    }
+    return op();  // the last poll may have made it ready; else EAGAIN: the timeout expired
+}
+
+}  // namespace tachyon

@@ -1,0 +1,226 @@
+// setsockopt / getsockopt with Linux's checks, limits and answers (sk_setsockopt,
+// do_tcp_setsockopt, do_tcp_getsockopt). Options that the TCP layer does not act on yet
+// (SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, TCP_CONGESTION) are stored and
+// reported faithfully; they take effect when issue 4 brings keepalive, Nagle and congestion
+// control. SO_RCVBUF, SO_SNDBUF and TCP_MAXSEG apply to connections opened (or listeners
+// started) after they are set.
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string_view>
+
+#include "stack/socket/socket_layer.hpp"
+
+namespace tachyon {
+
+namespace {
+
+// Linux limits (include/net/tcp.h).
+constexpr int kTcpMinMss = 88;
+constexpr int kMaxTcpWindow = 32767;  // TCP_MAXSEG upper bound
+constexpr int kMaxKeepIdle = 32767;
+constexpr int kMaxKeepIntvl = 32767;
+constexpr int kMaxKeepCnt = 127;
+constexpr uint16_t kDefaultMss = 536;  // TCP_MSS_DEFAULT: before the handshake
+constexpr uint32_t kUdpDefaultBuffer = 212992;  // net.core.rmem_default / wmem_default
+
+// The congestion controls Tachyon's design names first (DESIGN.md): NewReno ("reno") and CUBIC.
+constexpr std::array<std::string_view, 2> kCongestion = {"reno", "cubic"};
+
+bool known_congestion(std::string_view name) {
+    return std::find(kCongestion.begin(), kCongestion.end(), name) != kCongestion.end();
+}
+
+void set_name(char (&dst)[kCongestionNameMax], std::string_view name) {
+    std::memset(dst, 0, sizeof(dst));
+    std::memcpy(dst, name.data(), std::min(name.size(), sizeof(dst) - 1));
+}
+
+Result<int> read_int(std::span<const std::byte> value) {
+    if (value.size() < sizeof(int)) return Result<int>::fail(EINVAL);
+    int v = 0;
+    std::memcpy(&v, value.data(), sizeof(v));
+    return v;
+}
+
+template <typename T>
+size_t write_out(std::span<std::byte> out, const T& v) {
+    const size_t n = std::min(out.size(), sizeof(T));
+    if (n != 0) std::memcpy(out.data(), &v, n);
+    return n;
+}
+
+// Linux: a buffer size is capped at the sysctl maximum, then doubled, then raised to the minimum.
+uint32_t buffer_size(int v, uint32_t max, uint32_t min) {
+    const uint32_t val = std::min(static_cast<uint32_t>(v), max);
+    return std::max(val * 2, min);
+}
+
+}  // namespace
+
+void SocketLayer::init_options(SocketOptions& o, bool stream) const {
+    o = SocketOptions{};
+    if (stream) {
+        o.rcvbuf = 2 * config_.tcp.defaults.receive_buffer;
+        o.sndbuf = 2 * config_.tcp.defaults.send_buffer;
+    } else {
+        o.rcvbuf = kUdpDefaultBuffer;
+        o.sndbuf = kUdpDefaultBuffer;
+    }
+    set_name(o.congestion, known_congestion(config_.congestion) ? std::string_view(config_.congestion) : "cubic");
+}
+
+Result<void> SocketLayer::setsockopt(SocketId id, int level, int name, std::span<const std::byte> value) {
+    SocketSlot* s = slot(id);
+    if (s == nullptr) return Result<void>::fail(EBADF);
+    if (level == SOL_SOCKET) return set_socket_option(*s, name, value);
+    if (level == IPPROTO_TCP && s->stream) return set_tcp_option(*s, name, value);
+    return Result<void>::fail(ENOPROTOOPT);
+}
+
+Result<size_t> SocketLayer::getsockopt(SocketId id, int level, int name, std::span<std::byte> out) {
+    SocketSlot* s = slot(id);
+    if (s == nullptr) return Result<size_t>::fail(EBADF);
+    if (level == SOL_SOCKET) return get_socket_option(*s, name, out);
+    if (level == IPPROTO_TCP && s->stream) return get_tcp_option(*s, name, out);
+    // Linux: IP-level options are unknown names here; other levels are not supported at all.
+    return Result<size_t>::fail(level == IPPROTO_IP ? ENOPROTOOPT : EOPNOTSUPP);
+}
+
+Result<void> SocketLayer::set_socket_option(SocketSlot& s, int name, std::span<const std::byte> value) {
+    if (name == SO_LINGER) {
+        if (value.size() < sizeof(struct linger)) return Result<void>::fail(EINVAL);
+        struct linger l {};
+        std::memcpy(&l, value.data(), sizeof(l));
+        // Turning lingering off keeps the old time (Linux only clears the flag).
+        s.opts.linger.on = l.l_onoff != 0;
+        if (s.opts.linger.on) s.opts.linger.seconds = l.l_linger < 0 ? INT_MAX : l.l_linger;
+        return {};
+    }
+    Result<int> v = read_int(value);  // sk_setsockopt checks the length first
+    if (!v) return v.error();
+    switch (name) {
+        case SO_REUSEADDR:
+            s.opts.reuse_addr = *v != 0;
+            if (s.port_holder != PortTable::kNone) ports_.set_reuse(s.port_holder, s.opts.reuse_addr);
+            return {};
+        case SO_KEEPALIVE:
+            s.opts.keepalive = *v != 0;
+            return {};
+        case SO_RCVBUF:
+            s.opts.rcvbuf = buffer_size(*v, config_.max_buffer, kMinRcvBuf);
+            return {};
+        case SO_SNDBUF:
+            s.opts.sndbuf = buffer_size(*v, config_.max_buffer, kMinSndBuf);
+            return {};
+        default:
+            return Result<void>::fail(ENOPROTOOPT);  // including the read-only ones (SO_ERROR ...)
+    }
+}
+
+Result<size_t> SocketLayer::get_socket_option(SocketSlot& s, int name, std::span<std::byte> out) {
+    int v = 0;
+    switch (name) {
+        case SO_LINGER: {
+            const struct linger l { s.opts.linger.on ? 1 : 0, s.opts.linger.seconds };
+            return write_out(out, l);
+        }
+        case SO_REUSEADDR: v = s.opts.reuse_addr ? 1 : 0; break;
+        case SO_KEEPALIVE: v = s.opts.keepalive ? 1 : 0; break;
+        case SO_RCVBUF: v = static_cast<int>(s.opts.rcvbuf); break;
+        case SO_SNDBUF: v = static_cast<int>(s.opts.sndbuf); break;
+        case SO_ERROR: v = take_error(s); break;  // reading it clears it, as sock_error()
+        case SO_TYPE: v = s.stream ? SOCK_STREAM : SOCK_DGRAM; break;
+        case SO_PROTOCOL: v = s.stream ? IPPROTO_TCP : IPPROTO_UDP; break;
+        case SO_DOMAIN: v = AF_INET; break;
+        case SO_ACCEPTCONN: v = s.phase == TcpPhase::kListening && s.stream ? 1 : 0; break;
+        default: return Result<size_t>::fail(ENOPROTOOPT);
+    }
+    return write_out(out, v);
+}
+
+Result<void> SocketLayer::set_tcp_option(SocketSlot& s, int name, std::span<const std::byte> value) {
+    if (name == TCP_CONGESTION) {  // a name, before the int check (do_tcp_setsockopt)
+        if (value.empty()) return Result<void>::fail(EINVAL);
+        const auto* chars = reinterpret_cast<const char*>(value.data());
+        const size_t len = strnlen(chars, std::min(value.size(), kCongestionNameMax - 1));
+        const std::string_view wanted(chars, len);
+        if (!known_congestion(wanted)) return Result<void>::fail(ENOENT);
+        set_name(s.opts.congestion, wanted);
+        return {};
+    }
+    Result<int> v = read_int(value);
+    if (!v) return v.error();
+    switch (name) {
+        case TCP_NODELAY:
+            s.opts.nodelay = *v != 0;
+            return {};
+        case TCP_MAXSEG:
+            if (*v != 0 && (*v < kTcpMinMss || *v > kMaxTcpWindow)) return Result<void>::fail(EINVAL);
+            s.opts.user_mss = static_cast<uint16_t>(*v);
+            return {};
+        case TCP_KEEPIDLE:
+            if (*v < 1 || *v > kMaxKeepIdle) return Result<void>::fail(EINVAL);
+            s.opts.keepidle = *v;
+            return {};
+        case TCP_KEEPINTVL:
+            if (*v < 1 || *v > kMaxKeepIntvl) return Result<void>::fail(EINVAL);
+            s.opts.keepintvl = *v;
+            return {};
+        case TCP_KEEPCNT:
+            if (*v < 1 || *v > kMaxKeepCnt) return Result<void>::fail(EINVAL);
+            s.opts.keepcnt = *v;
+            return {};
+        default:
+            return Result<void>::fail(ENOPROTOOPT);
+    }
+}
+
+Result<size_t> SocketLayer::get_tcp_option(SocketSlot& s, int name, std::span<std::byte> out) {
+    const TcpConnection* c = conn(s);
+    int v = 0;
+    switch (name) {
+        case TCP_NODELAY: v = s.opts.nodelay ? 1 : 0; break;
+        case TCP_MAXSEG:
+            // Linux: the MSS in use once connected, else what the user set, else 536.
+            if (c != nullptr && c->state != TcpState::kClosed && c->state != TcpState::kSynSent) {
+                v = c->tcb.snd_mss;
+            } else {
+                v = s.opts.user_mss != 0 ? s.opts.user_mss : kDefaultMss;
+            }
+            break;
+        case TCP_KEEPIDLE: v = s.opts.keepidle; break;
+        case TCP_KEEPINTVL: v = s.opts.keepintvl; break;
+        case TCP_KEEPCNT: v = s.opts.keepcnt; break;
+        case TCP_CONGESTION: {
+            const size_t n = std::min(out.size(), kCongestionNameMax);
+            if (n != 0) std::memcpy(out.data(), s.opts.congestion, n);
+            return n;
+        }
+        case TCP_INFO: {
+            TcpInfo info;
+            if (c != nullptr) {
+                info = make_tcp_info(*c);
+            } else if (s.phase == TcpPhase::kListening) {
+                info.state = TcpState::kListen;
+            }
+            return write_out(out, to_linux(info));
+        }
+        default: return Result<size_t>::fail(ENOPROTOOPT);
+    }
+    return write_out(out, v);
+}
+
+Result<TcpInfo> SocketLayer::tcp_info(SocketId id) const {
+    const SocketSlot* s = slot(id);
+    if (s == nullptr) return Result<TcpInfo>::fail(EBADF);
+    if (!s->stream) return Result<TcpInfo>::fail(ENOPROTOOPT);
+    if (const TcpConnection* c = conn(*s)) return make_tcp_info(*c);
+    TcpInfo info;
+    if (s->phase == TcpPhase::kListening) info.state = TcpState::kListen;
+    return info;
+}
+
+}  // namespace tachyon

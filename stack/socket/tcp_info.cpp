@@ -1,0 +1,78 @@
+#include "stack/socket/tcp_info.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tachyon {
+
+TcpInfo make_tcp_info(const TcpConnection& c) {
+    TcpInfo i;
+    const Tcb& t = c.tcb;
+    i.state = c.state == TcpState::kTimeWait ? TcpState::kClosed : c.state;  // as the user socket
+    i.retransmits = c.retries;
+    i.backoff = static_cast<uint8_t>(std::min<uint32_t>(c.rtt.backoff_count(), 255));
+    i.timestamps = t.ts_ok;
+    i.sack = t.sack_ok;
+    i.window_scale = c.negotiated_wscale;
+    i.snd_wscale = t.snd_wscale;
+    i.rcv_wscale = t.rcv_wscale;
+    i.rto = c.rtt.rto();
+    i.rtt_valid = c.rtt.has_sample();
+    i.rtt = c.rtt.srtt();
+    i.rttvar = c.rtt.rttvar();
+    i.snd_mss = t.snd_mss;
+    i.rcv_mss = t.rcv_mss;
+    i.bytes_in_flight = static_cast<uint32_t>(std::max(t.snd_nxt - t.snd_una, 0));
+    i.snd_wnd = t.snd_wnd;
+    i.rcv_wnd = t.rcv_wnd;
+    i.bytes_readable = static_cast<uint32_t>(c.rcv_buf.readable());
+    const int32_t sent = t.snd_nxt - c.snd_buf_seq;
+    i.bytes_unsent = static_cast<uint32_t>(c.snd_buf.size() - std::clamp<size_t>(sent > 0 ? sent : 0, 0, c.snd_buf.size()));
+    return i;
+}
+
+uint8_t linux_tcp_state(TcpState s) {
+    switch (s) {
+        case TcpState::kEstablished: return 1;
+        case TcpState::kSynSent: return 2;
+        case TcpState::kSynReceived: return 3;
+        case TcpState::kFinWait1: return 4;
+        case TcpState::kFinWait2: return 5;
+        case TcpState::kTimeWait: return 6;
+        case TcpState::kClosed: return 7;
+        case TcpState::kCloseWait: return 8;
+        case TcpState::kLastAck: return 9;
+        case TcpState::kListen: return 10;
+        case TcpState::kClosing: return 11;
+    }
+    return 7;
+}
+
+struct tcp_info to_linux(const TcpInfo& i) {
+    struct tcp_info t;
+    std::memset(&t, 0, sizeof(t));
+    t.tcpi_state = linux_tcp_state(i.state);
+    t.tcpi_retransmits = i.retransmits;
+    t.tcpi_backoff = i.backoff;
+    // TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_SACK 2, TCPI_OPT_WSCALE 4.
+    t.tcpi_options = static_cast<uint8_t>((i.timestamps ? 1 : 0) | (i.sack ? 2 : 0) | (i.window_scale ? 4 : 0));
+    if (i.window_scale) {
+        t.tcpi_snd_wscale = i.snd_wscale & 0xf;
+        t.tcpi_rcv_wscale = i.rcv_wscale & 0xf;
+    }
+    t.tcpi_rto = static_cast<uint32_t>(i.rto.us());
+    t.tcpi_snd_mss = i.snd_mss;
+    t.tcpi_rcv_mss = i.rcv_mss;
+    t.tcpi_advmss = i.rcv_mss;
+    const uint32_t mss = std::max<uint32_t>(i.snd_mss, 1);
+    t.tcpi_unacked = (i.bytes_in_flight + mss - 1) / mss;  // Linux counts segments
+    if (i.rtt_valid) {
+        t.tcpi_rtt = static_cast<uint32_t>(i.rtt.us());
+        t.tcpi_rttvar = static_cast<uint32_t>(i.rttvar.us());
+    }
+    t.tcpi_snd_cwnd = i.snd_cwnd;
+    t.tcpi_rcv_space = i.rcv_wnd;
+    return t;
+}
+
+}  // namespace tachyon

@@ -165,6 +165,8 @@ private:
     int pending_error(const SocketSlot& s) const;
     int take_error(SocketSlot& s);
     TcpConnConfig conn_config(const SocketSlot& s) const;
+    // Hands the options a live connection can change (Nagle, keepalive, congestion control) to it.
+    void apply_live_tcp_options(const SocketSlot& s);
     Result<void> tcp_bind(SocketSlot& s, SocketAddress local);
     Result<void> tcp_listen(SocketSlot& s, int backlog);
     Result<AcceptedId> tcp_accept_once(SocketSlot& s);

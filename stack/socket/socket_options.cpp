@@ -1,9 +1,8 @@
 // setsockopt / getsockopt with Linux's checks, limits and answers (sk_setsockopt,
-// do_tcp_setsockopt, do_tcp_getsockopt). Options that the TCP layer does not act on yet
-// (SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, TCP_CONGESTION) are stored and
-// reported faithfully; they take effect when issue 4 brings keepalive, Nagle and congestion
-// control. SO_RCVBUF, SO_SNDBUF and TCP_MAXSEG apply to connections opened (or listeners
-// started) after they are set.
+// do_tcp_setsockopt, do_tcp_getsockopt). SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT
+// and TCP_CONGESTION act on a live connection at once and on connections opened later;
+// SO_RCVBUF, SO_SNDBUF and TCP_MAXSEG apply to connections opened (or listeners started) after
+// they are set.
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -108,6 +107,7 @@ Result<void> SocketLayer::set_socket_option(SocketSlot& s, int name, std::span<c
             return {};
         case SO_KEEPALIVE:
             s.opts.keepalive = *v != 0;
+            apply_live_tcp_options(s);
             return {};
         case SO_RCVBUF:
             s.opts.rcvbuf = buffer_size(*v, config_.max_buffer, kMinRcvBuf);
@@ -149,6 +149,7 @@ Result<void> SocketLayer::set_tcp_option(SocketSlot& s, int name, std::span<cons
         const std::string_view wanted(chars, len);
         if (!known_congestion(wanted)) return Result<void>::fail(ENOENT);
         set_name(s.opts.congestion, wanted);
+        apply_live_tcp_options(s);
         return {};
     }
     Result<int> v = read_int(value);
@@ -156,6 +157,7 @@ Result<void> SocketLayer::set_tcp_option(SocketSlot& s, int name, std::span<cons
     switch (name) {
         case TCP_NODELAY:
             s.opts.nodelay = *v != 0;
+            apply_live_tcp_options(s);
             return {};
         case TCP_MAXSEG:
             if (*v != 0 && (*v < kTcpMinMss || *v > kMaxTcpWindow)) return Result<void>::fail(EINVAL);
@@ -164,14 +166,17 @@ Result<void> SocketLayer::set_tcp_option(SocketSlot& s, int name, std::span<cons
         case TCP_KEEPIDLE:
             if (*v < 1 || *v > kMaxKeepIdle) return Result<void>::fail(EINVAL);
             s.opts.keepidle = *v;
+            apply_live_tcp_options(s);
             return {};
         case TCP_KEEPINTVL:
             if (*v < 1 || *v > kMaxKeepIntvl) return Result<void>::fail(EINVAL);
             s.opts.keepintvl = *v;
+            apply_live_tcp_options(s);
             return {};
         case TCP_KEEPCNT:
             if (*v < 1 || *v > kMaxKeepCnt) return Result<void>::fail(EINVAL);
             s.opts.keepcnt = *v;
+            apply_live_tcp_options(s);
             return {};
         default:
             return Result<void>::fail(ENOPROTOOPT);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "stack/socket/socket_layer.hpp"
+#include "stack/tcp/congestion_control.hpp"
 
 namespace tachyon {
 
@@ -68,7 +69,24 @@ TcpConnConfig SocketLayer::conn_config(const SocketSlot& s) const {
     c.receive_buffer = std::max<uint32_t>(s.opts.rcvbuf / 2, 1);
     c.send_buffer = std::max<uint32_t>(s.opts.sndbuf / 2, 1);
     if (s.opts.user_mss != 0) c.mss = s.opts.user_mss;  // TCP_MAXSEG before connect/listen
+    c.nodelay = s.opts.nodelay;
+    c.keepalive = s.opts.keepalive;
+    c.keepalive_idle = Duration::from_secs(s.opts.keepidle);
+    c.keepalive_interval = Duration::from_secs(s.opts.keepintvl);
+    c.keepalive_count = static_cast<uint8_t>(s.opts.keepcnt);
+    c.congestion = find_congestion(s.opts.congestion);
     return c;
+}
+
+void SocketLayer::apply_live_tcp_options(const SocketSlot& s) {
+    if (!s.stream || !s.conn.valid() || tcp_.connection(s.conn) == nullptr) return;
+    // A connection that already ended refuses the setters; setsockopt still succeeds, as on Linux.
+    (void)tcp_.set_nodelay(s.conn, s.opts.nodelay);
+    (void)tcp_.set_keepalive_idle(s.conn, Duration::from_secs(s.opts.keepidle));
+    (void)tcp_.set_keepalive_interval(s.conn, Duration::from_secs(s.opts.keepintvl));
+    (void)tcp_.set_keepalive_count(s.conn, static_cast<uint8_t>(s.opts.keepcnt));
+    (void)tcp_.set_keepalive(s.conn, s.opts.keepalive);
+    (void)tcp_.set_congestion(s.conn, s.opts.congestion);
 }
 
 void SocketLayer::release_port(SocketSlot& s) {

@@ -307,5 +307,25 @@ TEST_F(TcpSocket, LayerDestructionClosesWhatIsOpen) {
     pair_ = std::make_unique<SocketPair>();  // destroys the old pair with its open sockets
 }
 
+// SO_KEEPALIVE and TCP_KEEP* set on a live connection reach TCP: with the peer gone silent, the
+// connection with keepalive fails with ETIMEDOUT after idle + count * interval, the one without
+// stays ESTABLISHED.
+TEST_F(TcpSocket, KeepaliveOptionsActOnALiveConnection) {
+    Conn with = connect_pair();
+    Conn without = connect_pair();
+    with.c.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1);
+    with.c.setsockopt(IPPROTO_TCP, TCP_KEEPIDLE, 10);
+    with.c.setsockopt(IPPROTO_TCP, TCP_KEEPINTVL, 5);
+    with.c.setsockopt(IPPROTO_TCP, TCP_KEEPCNT, 2);
+    p().link().set_link_up(false);  // the peer goes silent
+    p().advance(Duration::from_secs(9));
+    EXPECT_EQ(with.c.tcp_info().state, TcpState::kEstablished);
+    p().advance(Duration::from_secs(10 + 2 * 5));
+    EXPECT_EQ(with.c.getsockopt(SOL_SOCKET, SO_ERROR), ETIMEDOUT);
+    EXPECT_EQ(without.c.tcp_info().state, TcpState::kEstablished);
+    p().link().set_link_up(true);
+}
+
+
 }  // namespace
 }  // namespace tachyon::test

@@ -15,6 +15,19 @@ void ByteRing::reset(size_t capacity) {
     size_ = 0;
 }
 
+// Copies the whole old ring in logical order (bytes past size() included: the receive side keeps
+// out-of-order data there) into a larger one. A setup-time operation (socket options).
+void ByteRing::grow(size_t capacity) {
+    if (capacity <= capacity_) return;
+    auto next = std::make_unique_for_overwrite<std::byte[]>(capacity);
+    const size_t first = capacity_ - head_;
+    std::memcpy(next.get(), buf_.get() + head_, first);
+    std::memcpy(next.get() + first, buf_.get(), head_);
+    buf_ = std::move(next);
+    capacity_ = capacity;
+    head_ = 0;
+}
+
 size_t ByteRing::push(std::span<const std::byte> src) {
     const size_t n = std::min(src.size(), free());
     write_at(size_, src.first(n));

@@ -14,6 +14,9 @@ public:
     // Empties the ring with room for capacity bytes; reallocates only when the capacity changes.
     void reset(size_t capacity);
 
+    // Larger capacity keeping every byte at its offset (no-op when not larger).
+    void grow(size_t capacity);
+
     size_t capacity() const { return capacity_; }
     size_t size() const { return size_; }
     size_t free() const { return capacity_ - size_; }

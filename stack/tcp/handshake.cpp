@@ -19,6 +19,8 @@ constexpr uint16_t kMinMss = 88;
 constexpr uint8_t kMaxWindowScale = 14;
 constexpr uint16_t kTimestampOptionLen = 12;  // NOP, NOP, kind 8 (RFC 7323 appendix A)
 
+}  // namespace
+
 // The smallest shift that lets the 16-bit field describe the whole receive buffer.
 uint8_t window_scale_for(uint32_t buffer) {
     uint8_t shift = 0;
@@ -26,11 +28,11 @@ uint8_t window_scale_for(uint32_t buffer) {
     return shift;
 }
 
-}  // namespace
+uint16_t TcpLayer::mss_to_announce(const TcpConnection& c) const { return announce_mss(c.config); }
 
-uint16_t TcpLayer::mss_to_announce(const TcpConnection& c) const {
+uint16_t TcpLayer::announce_mss(const TcpConnConfig& config) const {
     const int mtu_mss = static_cast<int>(host_.mtu()) - 40;  // IPv4 and TCP headers
-    return static_cast<uint16_t>(std::clamp<int>(std::min<int>(c.config.mss, mtu_mss), kMinMss, 0xffff));
+    return static_cast<uint16_t>(std::clamp<int>(std::min<int>(config.mss, mtu_mss), kMinMss, 0xffff));
 }
 
 SeqNum TcpLayer::choose_isn(const TcpConnection& c) const {
@@ -47,6 +49,8 @@ void TcpLayer::negotiate_options(TcpConnection& c, const TcpRepr& syn) {
         tcb.ts_recent_age = host_.now();
     }
     tcb.sack_ok = c.config.sack_permitted && syn.sack_permitted;
+    // The window our SYN announced, now relative to the peer's ISN (an active open learns it here).
+    tcb.rcv_adv = tcb.rcv_nxt + tcb.rcv_wnd;
     // RFC 7323 2.2: scaling is on only when both SYNs carried the option.
     if (c.config.window_scaling && syn.window_scale) {
         tcb.snd_wscale = std::min(*syn.window_scale, kMaxWindowScale);
@@ -96,6 +100,11 @@ void TcpLayer::listen_input(TcpListener& l, const TcpTuple& t, const TcpRepr& se
         return;
     }
     if (seg.ack_number) {  // second: any ACK is bad: <SEQ=SEG.ACK><CTL=RST>
+        // ... unless it returns one of our SYN cookies (RFC 4987 3.6).
+        if (l.cookies_sent && seg.control != TcpControl::kSyn) {
+            if (cookie_ack(l, t, seg)) return;
+            ++counters_.syn_cookies_failed;
+        }
         ++counters_.listen_ack_reset;
         send_rst(t, {*seg.ack_number, std::nullopt});
         return;
@@ -104,9 +113,11 @@ void TcpLayer::listen_input(TcpListener& l, const TcpTuple& t, const TcpRepr& se
         ++counters_.listen_other_dropped;
         return;
     }
-    // third: SYN. A full queue drops it, as Linux does without SYN cookies; the peer retries.
+    // third: SYN. A full queue answers with a SYN cookie (RFC 4987), or drops the SYN when
+    // cookies are off (the peer retries).
     if (l.syn_queue.count >= l.syn_backlog) {
         ++counters_.syn_queue_full;
+        if (config_.syn_cookies && l.accept_queue.count < l.backlog) send_cookie_syn_ack(l, t, seg);
         return;
     }
     if (l.accept_queue.count >= l.backlog) {
@@ -128,7 +139,6 @@ void TcpLayer::listen_input(TcpListener& l, const TcpTuple& t, const TcpRepr& se
     if (iss_floor && c->tcb.iss < *iss_floor) c->tcb.iss = *iss_floor;
     c->tcb.snd_una = c->tcb.iss;
     c->tcb.snd_nxt = c->tcb.iss + 1;
-    c->rtx_nxt = c->tcb.snd_nxt;
     c->snd_buf_seq = c->tcb.iss + 1;
     c->tcb.snd_wnd = seg.window_len;  // never scaled in a SYN (RFC 7323 2.2)
     c->tcb.max_snd_wnd = c->tcb.snd_wnd;
@@ -186,8 +196,9 @@ RxActions TcpLayer::syn_sent_arrives(TcpConnection& c, const TcpRepr& seg) {
         return out;
     }
     tcb.snd_wl2 = *seg.ack_number;
+    RateSource rs;
     ack_new_data(c, *seg.ack_number,
-                 seg.timestamp ? std::optional<uint32_t>(seg.timestamp->tsecr) : std::nullopt);
+                 seg.timestamp ? std::optional<uint32_t>(seg.timestamp->tsecr) : std::nullopt, rs);
     enter_established(c);
     out.ack = true;  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
     // "continue processing at the sixth step": data carried by the SYN,ACK.

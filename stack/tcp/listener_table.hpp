@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "lib/time.hpp"
 #include "stack/tcp/connection_table.hpp"
 #include "stack/tcp/tcp_config.hpp"
 #include "stack/tcp/tcp_types.hpp"
@@ -31,6 +32,9 @@ struct TcpListener {
     TcpConnConfig config;      // given to every child
     ChildQueue syn_queue;
     ChildQueue accept_queue;
+    // SYN cookies were sent (at last_cookie): ACKs without a connection are checked for one.
+    bool cookies_sent = false;
+    Instant last_cookie;
 
     TcpListenHandle handle() const { return {index, generation}; }
 };

@@ -25,6 +25,7 @@ public:
     };
 
     void reset(size_t capacity);
+    void grow(size_t capacity) { ring_.grow(capacity); }
 
     size_t capacity() const { return ring_.capacity(); }
     // In-order bytes the user has not read yet.

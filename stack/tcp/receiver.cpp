@@ -173,8 +173,13 @@ bool TcpLayer::process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out)
         out.challenge_ack = true;
         return false;
     }
-    if (ack > tcb.snd_una) ack_new_data(c, ack, echoed(seg));
+    const SeqNum prior_una = tcb.snd_una;
+    const uint32_t prior_in_flight = pipe(c);
+    const uint32_t prior_wnd = tcb.snd_wnd;
+    RateSource rs;
+    if (ack > tcb.snd_una) ack_new_data(c, ack, echoed(seg), rs);
     update_send_window(c, seg);  // a duplicate (SEG.ACK < SND.UNA) is otherwise ignored
+    if (ack >= prior_una) sender_ack(c, seg, prior_una, prior_in_flight, prior_wnd, rs);
     switch (c.state) {
         case TcpState::kFinWait1:
             if (c.fin_acked()) {
@@ -211,7 +216,8 @@ bool TcpLayer::process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, Rx
         ++counters_.accept_queue_full;
         return false;
     }
-    ack_new_data(c, ack, echoed(seg));
+    RateSource rs;
+    ack_new_data(c, ack, echoed(seg), rs);
     tcb.snd_wnd = static_cast<uint32_t>(seg.window_len) << tcb.snd_wscale;
     tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, tcb.snd_wnd);
     tcb.snd_wl1 = seg.seq_number;
@@ -224,30 +230,38 @@ bool TcpLayer::process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, Rx
     return true;
 }
 
-void TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint32_t> tsecr) {
+uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint32_t> tsecr, RateSource& rs) {
     if (ack > c.snd_buf_seq) {
         const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(ack - c.snd_buf_seq),
                                               static_cast<uint32_t>(c.snd_buf.size()));
         c.snd_buf.consume(n);
         c.snd_buf_seq += n;
     }
+    c.stats.bytes_acked += static_cast<uint32_t>(ack - c.tcb.snd_una);
     c.tcb.snd_una = ack;
-    if (c.rtx_nxt < ack) c.rtx_nxt = ack;
-    // Repairing after a timeout: each ACK lets two more segments go (doubling per round trip).
-    if (c.rtx_nxt != c.tcb.snd_nxt) c.rtx_budget += 2;
+    const uint32_t acked = c.sb.acknowledge(ack, rs);
     // RFC 7323 4.1 (RTTM): with timestamps, the echoed TSval times the transmission that was
     // acknowledged, retransmitted or not, so it also ends a backoff that Karn's rule would keep.
+    std::optional<Duration> sample;
     if (tsecr && c.tcb.ts_ok && *tsecr != 0) {
         const int32_t ms = static_cast<int32_t>(tsval(c) - *tsecr);
-        if (ms >= 0) c.rtt.sample(Duration::from_ms(ms));
+        if (ms >= 0) sample = Duration::from_ms(ms);
         c.rtt_timing = false;
     } else if (c.rtt_timing && ack > c.rtt_seq) {
         // RFC 6298 section 3 (Karn): the timed segment was never retransmitted.
-        c.rtt.sample(host_.now() - c.rtt_start);
+        sample = host_.now() - c.rtt_start;
         c.rtt_timing = false;
     }
+    if (sample) {
+        c.rtt.sample(*sample);
+        c.last_rtt = *sample;
+        if (c.min_rtt == Duration::zero() || *sample < c.min_rtt) c.min_rtt = *sample;
+    }
     c.retries = 0;
+    c.probes_out = 0;
+    c.una_since = host_.now();
     restart_rtx_after_ack(c);
+    return acked;
 }
 
 // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated" unless the segment is
@@ -263,6 +277,8 @@ void TcpLayer::update_send_window(TcpConnection& c, const TcpRepr& seg) {
         tcb.snd_wl2 = ack;
         // The peer is alive and answering: a zero window is not a dead connection.
         if (tcb.snd_wnd == 0) c.retries = 0;
+        if (tcb.snd_wnd > 0) c.persist_backoff = 0;
+        c.probes_out = 0;
     }
 }
 
@@ -282,22 +298,54 @@ void TcpLayer::process_text(TcpConnection& c, SegmentText& text, const TcpRepr& 
         return;
     }
     const SeqNum nxt = c.tcb.rcv_nxt;
+    const bool had_gap = c.rcv_buf.range_count() > 0;
     const ReceiveBuffer::InsertResult r = c.rcv_buf.insert(nxt, text.seq, text.data);
+    ++c.stats.data_segs_in;
+    c.stats.bytes_received += r.advanced;
+    c.tcb.rcv_nxt += r.advanced;
     if (text.seq != nxt) {
         ++counters_.ooo_segments;
         if (!r.stored) ++counters_.ooo_dropped;
+        if (r.stored) note_ooo_segment(c, text.seq);
+        out.ack = true;  // RFC 5681 4.2: out-of-order data is acknowledged at once
+        return;
     }
-    c.tcb.rcv_nxt += r.advanced;
-    out.ack = true;  // immediate ACK; delayed ACKs come with issue 4
+    out.ack = out.ack || ack_now(c, static_cast<uint32_t>(text.data.size()), had_gap);
+    if (!out.ack) out.delayed_ack = true;
+}
+
+// RFC 5681 4.2 / RFC 1122 4.2.3.2: acknowledge at least every second full-sized segment, and at
+// once when the segment fills (part of) a hole; quick ACKs at the start of a connection.
+bool TcpLayer::ack_now(TcpConnection& c, uint32_t len, bool filled_gap) {
+    c.rcv_est_mss = std::min<uint32_t>(std::max(c.rcv_est_mss, len), c.tcb.rcv_mss);
+    if (filled_gap || !c.config.delayed_ack) return true;
+    if (c.quickacks > 0) {
+        --c.quickacks;
+        return true;
+    }
+    return static_cast<uint32_t>(c.tcb.rcv_nxt - c.tcb.last_ack_sent) > c.rcv_est_mss;
 }
 
 // Eighth step: FIN, once every byte before it has arrived.
 void TcpLayer::process_fin(TcpConnection& c, const SegmentText& text, RxActions& out) {
-    if (!text.fin || c.state == TcpState::kClosed) return;
-    if (text.seq + static_cast<uint32_t>(text.data.size()) != c.tcb.rcv_nxt) {
-        ++counters_.fin_out_of_order;  // beyond a hole: dropped, the peer sends it again
-        return;
+    if (c.state == TcpState::kClosed) return;
+    bool fin = false;
+    if (text.fin) {
+        const SeqNum at = text.seq + static_cast<uint32_t>(text.data.size());
+        if (at != c.tcb.rcv_nxt) {
+            // Beyond a hole: remembered, and taken once the hole is filled up to it.
+            ++counters_.fin_out_of_order;
+            c.ooo_fin = true;
+            c.ooo_fin_seq = at;
+            out.ack = true;
+            return;
+        }
+        fin = true;
+    } else if (c.ooo_fin && c.ooo_fin_seq == c.tcb.rcv_nxt) {
+        fin = true;
     }
+    if (!fin) return;
+    c.ooo_fin = false;
     c.tcb.rcv_nxt += 1;
     c.rcv_fin = true;
     out.ack = true;

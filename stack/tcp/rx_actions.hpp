@@ -22,6 +22,7 @@ struct RxActions {
     bool ack = false;            // acknowledge RCV.NXT (on a data segment if one goes out)
     bool challenge_ack = false;  // RFC 5961: an ACK subject to the rate limit (section 7)
     bool syn_ack = false;        // (re)send our SYN,ACK
+    bool delayed_ack = false;    // acknowledge within the delayed-ACK timeout (unless ack)
 };
 
 // The part of a segment inside the receive window after the first step trimmed it.

@@ -1,6 +1,7 @@
-// Output: the dispatch step that emits what the receiver decided, data and FIN segments within
-// the peer's window, retransmission after a timeout, pure ACKs and RSTs, and the one place that
-// builds a segment and hands it to IpHost::send_ipv4.
+// Output: the dispatch step that emits what the receiver decided; retransmission of segments the
+// scoreboard holds lost and new data, both within cwnd (RFC 5681, RFC 6675 NextSeg rules 1-2)
+// and the peer's window, with Nagle (RFC 896) and sender SWS avoidance (RFC 1122 4.2.3.4);
+// pure ACKs and RSTs; and the one place that builds a segment and hands it to IpHost::send_ipv4.
 #include <algorithm>
 
 #include "stack/tcp/tcp_layer.hpp"
@@ -30,6 +31,10 @@ void TcpLayer::dispatch(TcpConnection& c, const RxActions& a) {
         }
     }
     if (c.state == TcpState::kSynSent) return;
+    // A delayed ACK waits for the timer unless a segment leaves first (it carries the ACK).
+    if (!ack && a.delayed_ack && !c.ack_timer.armed()) {
+        host_.timers().arm(c.ack_timer, host_.now() + c.config.delayed_ack_timeout);
+    }
     output(c, ack);
 }
 
@@ -49,63 +54,98 @@ void TcpLayer::output(TcpConnection& c, bool ack_required) {
     bool sent = false;
     if (sends_data(c.state)) {
         sent = send_retransmissions(c);
-        sent = send_new_data(c) || sent;
+        c.force_rtx = false;  // the one forced retransmission went, or there was none to send
+        sent = send_new_data(c, false) || sent;
     }
     if (ack_required && !sent && c.state != TcpState::kSynSent && c.state != TcpState::kClosed) {
         send_ack(c);
     }
-    // RFC 6298 5.1: the timer runs while data is outstanding; with nothing outstanding but data
-    // held back by a zero window it times the next window probe (RFC 9293 3.8.6.1).
-    const bool outstanding = c.tcb.snd_una != c.tcb.snd_nxt;
-    const bool zero_window_wait = sends_data(c.state) && c.tcb.snd_nxt < c.snd_data_end();
-    if ((outstanding || zero_window_wait) && !c.rtx_timer.armed()) arm_rtx(c);
+    // RFC 6298 5.1: the timer runs while data is outstanding.
+    if (c.tcb.snd_una != c.tcb.snd_nxt && !c.rtx_timer.armed()) arm_rtx(c);
+    update_persist(c);
 }
 
-// After a timeout, [rtx_nxt, snd_nxt) goes out again from SND.UNA, rtx_budget segments at a
-// time (RFC 6298 5.4 for the first, then go-back-N clocked by ACKs; selective repair arrives with
-// SACK in issue 4).
+// The persist timer runs while data waits with nothing in flight to bring an ACK: the window is
+// zero or too small to send into (RFC 1122 4.2.2.17 and the override timeout of 4.2.3.4).
+void TcpLayer::update_persist(TcpConnection& c) {
+    const bool waiting = sends_data(c.state) && c.tcb.snd_una == c.tcb.snd_nxt &&
+                         (c.tcb.snd_nxt < c.snd_data_end() || (c.fin_queued && !c.fin_sent()));
+    if (waiting) {
+        if (!c.persist_timer.armed()) {
+            if (c.persist_backoff == 0) c.persist_since = host_.now();
+            arm_persist(c);
+        }
+    } else if (c.persist_timer.armed()) {
+        host_.timers().cancel(c.persist_timer);
+    }
+}
+
+// In flight (RFC 6675 "pipe"): sent and not acknowledged, less what the SACK scoreboard (or,
+// without SACK, the duplicate ACKs) says has left the network, plus retransmissions.
+uint32_t TcpLayer::pipe(const TcpConnection& c) {
+    const int64_t out = static_cast<int64_t>(c.tcb.snd_nxt - c.tcb.snd_una) - c.sb.sacked_bytes() -
+                        c.sb.lost_bytes() - c.reno_dup_bytes + c.sb.retrans_bytes();
+    return out > 0 ? static_cast<uint32_t>(out) : 0;
+}
+
+// RFC 6675 NextSeg rule 1 (and the repair after an RTO): lost segments first, oldest first.
 bool TcpLayer::send_retransmissions(TcpConnection& c) {
     bool sent = false;
-    while (c.rtx_nxt < c.tcb.snd_nxt && c.rtx_budget > 0) {
-        const SeqNum seq = c.rtx_nxt;
-        const SeqNum data_end = seq_min(c.snd_data_end(), c.tcb.snd_nxt);
-        uint32_t len = data_end > seq ? static_cast<uint32_t>(data_end - seq) : 0;
-        len = std::min<uint32_t>(len, c.tcb.snd_mss);
-        if (seq != c.tcb.snd_una) {
-            // Beyond the first segment, stay inside the window the peer offers.
-            const int32_t room = (c.tcb.snd_una + c.tcb.snd_wnd) - seq;
-            if (room <= 0) break;
-            len = std::min<uint32_t>(len, static_cast<uint32_t>(room));
+    while (TxRecord* r = c.sb.next_lost()) {
+        if (!c.force_rtx && pipe(c) >= c.cc.cwnd) {
+            c.cwnd_limited = true;
+            break;
         }
-        const bool fin = c.fin_sent() && seq + len == c.fin_seq();
-        if (len == 0 && !fin) break;
-        const uint32_t n = send_data_segment(c, seq, len, fin);
-        const uint32_t advance = n + (fin && n == len ? 1u : 0u);
-        if (advance == 0) break;  // no room in the buffer for any payload
+        // Beyond the first segment, stay inside the window the peer offers.
+        if (r->seq != c.tcb.snd_una && r->seq - c.tcb.snd_una >= static_cast<int32_t>(c.tcb.snd_wnd)) break;
+        const bool fin = c.fin_queued && r->end() == c.fin_seq() + 1;
+        const uint32_t len = r->len - (fin ? 1u : 0u);
+        const SeqNum seq = r->seq;
+        send_data_segment(c, seq, len, fin);
+        c.force_rtx = false;
+        // Karn (RFC 6298 section 3): a retransmitted segment gives no RTT sample.
+        if (c.rtt_timing && seq <= c.rtt_seq && c.rtt_seq < r->end()) c.rtt_timing = false;
+        c.sb.on_retransmit(*r, host_.now(), c.delivered, c.delivered_time);
         ++counters_.retransmitted_segments;
-        --c.rtx_budget;
-        c.rtx_nxt = seq + advance;
+        ++c.stats.total_retrans;
+        c.stats.bytes_retrans += len;
         sent = true;
     }
     return sent;
 }
 
-bool TcpLayer::send_new_data(TcpConnection& c) {
-    if (c.rtx_nxt != c.tcb.snd_nxt) return false;  // still repairing
+// RFC 6675 NextSeg rule 2: new data, within cwnd and the peer's window. `force` is the persist
+// timer's override (RFC 1122 4.2.3.4 (4)): send what the window allows even if small.
+bool TcpLayer::send_new_data(TcpConnection& c, bool force) {
     bool sent = false;
-    for (;;) {
+    const uint32_t mss_now = c.tcb.snd_mss - sack_option_len(c);
+    while (!c.sb.full()) {
         const SeqNum seq = c.tcb.snd_nxt;
         const SeqNum end = c.snd_data_end();
         const uint32_t unsent = end > seq ? static_cast<uint32_t>(end - seq) : 0;
+        const bool fin_pending = c.fin_queued && !c.fin_sent();
+        if (unsent == 0 && !fin_pending) {
+            c.cwnd_limited = false;  // application limited
+            break;
+        }
+        if (pipe(c) >= c.cc.cwnd) {
+            c.cwnd_limited = true;
+            break;
+        }
         const int32_t room = (c.tcb.snd_una + c.tcb.snd_wnd) - seq;
-        uint32_t len = std::min<uint32_t>(unsent, room > 0 ? static_cast<uint32_t>(room) : 0);
-        if (len == 0 && unsent > 0 && c.probe_pending) len = 1;  // zero-window probe
-        c.probe_pending = false;
-        len = std::min<uint32_t>(len, c.tcb.snd_mss);
-        // The FIN takes no window: it goes with (or right after) the last byte.
-        const bool fin = c.fin_queued && !c.fin_sent() && seq + len == end;
+        uint32_t len = std::min({unsent, mss_now, room > 0 ? static_cast<uint32_t>(room) : 0u});
+        if (len < unsent && len < mss_now && !force) {
+            // Sender SWS avoidance: a window-limited runt goes only if it is at least half the
+            // largest window the peer offered (RFC 1122 4.2.3.4 (3)).
+            if (len == 0 || len < c.tcb.max_snd_wnd / 2) break;
+        }
+        if (len == unsent && len < mss_now && len > 0 && !fin_pending && !c.config.nodelay &&
+            c.snd_sml > c.tcb.snd_una && c.snd_sml <= c.tcb.snd_nxt && !force) {
+            break;  // Nagle with Minshall's rule (as Linux): one small segment in flight at a time
+        }
+        const bool fin = fin_pending && seq + len == end;
         if (len == 0 && !fin) break;
-        if (!c.rtt_timing) {
+        if (!c.rtt_timing && !c.tcb.ts_ok) {
             c.rtt_timing = true;  // time this segment (one sample per round trip)
             c.rtt_seq = seq;
             c.rtt_start = host_.now();
@@ -113,9 +153,12 @@ bool TcpLayer::send_new_data(TcpConnection& c) {
         const uint32_t n = send_data_segment(c, seq, len, fin);
         const uint32_t advance = n + (fin && n == len ? 1u : 0u);
         if (advance == 0) break;
+        if (c.tcb.snd_una == c.tcb.snd_nxt) c.una_since = host_.now();
+        c.sb.on_send(seq, advance, host_.now(), c.delivered, c.delivered_time);
         c.tcb.snd_nxt = seq + advance;
-        c.rtx_nxt = c.tcb.snd_nxt;
+        if (n < mss_now) c.snd_sml = c.tcb.snd_nxt;
         sent = true;
+        if (force) break;
     }
     return sent;
 }
@@ -127,13 +170,22 @@ uint32_t TcpLayer::send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len,
     TcpRepr r = segment_template(c, seq);
     if (fin) r.control = TcpControl::kFin;
     r.psh = len > 0 && seq + len == c.snd_data_end();
+    // SACK blocks ride along as far as they fit in the segment's MSS budget.
+    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0 && c.tcb.snd_mss > len) {
+        fill_sack_blocks(c, r, c.tcb.snd_mss - len);
+    }
     const size_t offset = static_cast<size_t>(seq - c.snd_buf_seq);
     const std::optional<size_t> n = transmit(c.tuple, r, &c.snd_buf, offset, len);
+    ++c.stats.segs_out;
+    if (len > 0) ++c.stats.data_segs_out;
+    c.stats.bytes_sent += len;
     return n ? static_cast<uint32_t>(*n) : len;
 }
 
 void TcpLayer::send_ack(TcpConnection& c) {
     TcpRepr r = segment_template(c, c.tcb.snd_nxt);
+    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0) fill_sack_blocks(c, r, 40);
+    ++c.stats.segs_out;
     transmit(c.tuple, r, nullptr, 0, 0);
 }
 
@@ -147,7 +199,8 @@ void TcpLayer::send_rst(const TcpTuple& t, const ResetReply& reply) {
     if (transmit(t, r, nullptr, 0, 0)) ++counters_.rst_sent;
 }
 
-// A segment of this connection at seq: ACK of RCV.NXT, our window, timestamps when in use.
+// A segment of this connection at seq: ACK of RCV.NXT, our window, timestamps when in use. Every
+// such segment acknowledges, so a delayed ACK is no longer due.
 TcpRepr TcpLayer::segment_template(TcpConnection& c, SeqNum seq) {
     TcpRepr r;
     r.src_port = c.tuple.local_port;
@@ -157,29 +210,8 @@ TcpRepr TcpLayer::segment_template(TcpConnection& c, SeqNum seq) {
     r.window_len = window_field(c, false);
     if (c.tcb.ts_ok) r.timestamp = TcpTimestamp{tsval(c), c.tcb.ts_recent};
     c.tcb.last_ack_sent = c.tcb.rcv_nxt;
+    if (c.ack_timer.armed()) host_.timers().cancel(c.ack_timer);
     return r;
-}
-
-// The window field, and the bookkeeping of what it advertises. RFC 9293 3.8.6.2.1 (and Linux):
-// the right edge never moves left, even when scaling rounds the free space down.
-uint16_t TcpLayer::window_field(TcpConnection& c, bool syn) {
-    Tcb& tcb = c.tcb;
-    const uint32_t free = c.rcv_buf.window();
-    if (syn) {
-        const auto field = static_cast<uint16_t>(std::min<uint32_t>(free, 0xffff));
-        tcb.rcv_wnd = field;
-        tcb.rcv_adv = tcb.rcv_nxt + tcb.rcv_wnd;
-        return field;
-    }
-    const uint8_t ws = tcb.rcv_wscale;
-    uint32_t field = std::min<uint32_t>(free >> ws, 0xffff);
-    const int32_t previous = tcb.rcv_adv - tcb.rcv_nxt;
-    if (previous > 0 && (field << ws) < static_cast<uint32_t>(previous)) {
-        field = std::min<uint32_t>((static_cast<uint32_t>(previous) + (1u << ws) - 1) >> ws, 0xffff);
-    }
-    tcb.rcv_wnd = field << ws;
-    tcb.rcv_adv = tcb.rcv_nxt + tcb.rcv_wnd;
-    return static_cast<uint16_t>(field);
 }
 
 // RFC 7323 section 4.1 allows any clock from 1 ms to 1 s per tick; 1 ms as Linux, offset per

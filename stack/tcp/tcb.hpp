@@ -12,7 +12,8 @@ namespace tachyon {
 struct Tcb {
     // Send sequence variables.
     SeqNum snd_una;        // oldest unacknowledged sequence number
-    SeqNum snd_nxt;        // next sequence number to send (never moves back: see rtx_nxt)
+    SeqNum snd_nxt;        // next sequence number to send (never moves back: retransmissions
+                           // are the scoreboard's records)
     uint32_t snd_wnd = 0;  // send window, already scaled
     SeqNum snd_wl1;        // segment sequence number used for the last window update
     SeqNum snd_wl2;        // segment acknowledgment number used for the last window update

@@ -10,6 +10,8 @@
 
 namespace tachyon {
 
+struct CongestionOps;
+
 struct TcpConnConfig {
     // Our MSS cap; the MSS option sent is min(mss, mtu - 40) (RFC 9293 3.7.1).
     uint16_t mss = 1460;
@@ -18,7 +20,24 @@ struct TcpConnConfig {
     uint32_t receive_buffer = 256 * 1024;
     bool window_scaling = true;  // RFC 7323 section 2
     bool timestamps = true;      // RFC 7323 section 3, with PAWS (section 5)
-    bool sack_permitted = true;  // RFC 2018: offered and recorded; SACK blocks arrive with issue 4
+    bool sack_permitted = true;  // RFC 2018: SACK blocks sent and processed (RFC 6675 recovery)
+    // Congestion control (congestion_control.hpp): nullptr takes CUBIC, Linux's
+    // default; find_congestion("reno") / ("cubic") name the others.
+    const CongestionOps* congestion = nullptr;
+    // RFC 896 Nagle (Linux's Minshall variant: one small segment in flight); nodelay turns it off.
+    bool nodelay = false;
+    // Delayed ACKs (RFC 1122 4.2.3.2, RFC 5681 4.2): an ACK for at least every second full
+    // segment, otherwise after delayed_ack_timeout; off: every segment is acknowledged at once.
+    bool delayed_ack = true;
+    Duration delayed_ack_timeout = Duration::from_ms(40);
+    // Keepalive (RFC 1122 4.2.3.6), Linux's defaults: idle 2 h, interval 75 s, 9 probes.
+    bool keepalive = false;
+    Duration keepalive_idle = Duration::from_secs(7200);
+    Duration keepalive_interval = Duration::from_secs(75);
+    uint8_t keepalive_count = 9;
+    // User timeout (RFC 5482 semantics, TCP_USER_TIMEOUT): give up with ETIMEDOUT once sent data
+    // stays unacknowledged this long; zero: off (the retry limit applies).
+    Duration user_timeout = Duration::zero();
     // A fixed initial send sequence number, used only when set: reproduces a trace (the golden
     // handshake) without touching the RFC 6528 generator every other connection uses.
     std::optional<uint32_t> isn;
@@ -53,6 +72,15 @@ struct TcpConfig {
     // Ephemeral ports for active opens without a local port (Linux ip_local_port_range).
     uint16_t ephemeral_first = 32768;
     uint16_t ephemeral_last = 60999;
+
+    // SYN cookies (RFC 4987) when a listener's SYN queue is full (Linux tcp_syncookies=1).
+    bool syn_cookies = true;
+    // Initial window in segments (RFC 6928: min(10 MSS, max(2 MSS, 14600 bytes))).
+    uint32_t initial_window_segments = 10;
+    // Duplicate ACKs (and SACKed segments) that signal a loss (RFC 5681 3.2, RFC 6675).
+    uint32_t dupthresh = 3;
+    // Segments ACKed at once at the start of a connection (Linux's quickack mode, at most 16).
+    uint8_t quickacks = 16;
 
     TcpConnConfig defaults;
 };

@@ -2,13 +2,16 @@
 // the ConnectionTable's fixed array, never move, and are reused through the free list.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "lib/time.hpp"
 #include "lib/timer_wheel.hpp"
 #include "stack/tcp/byte_ring.hpp"
+#include "stack/tcp/congestion_control.hpp"
 #include "stack/tcp/receive_buffer.hpp"
 #include "stack/tcp/rtt_estimator.hpp"
+#include "stack/tcp/sack_scoreboard.hpp"
 #include "stack/tcp/tcb.hpp"
 #include "stack/tcp/tcp_config.hpp"
 #include "stack/tcp/tcp_state.hpp"
@@ -22,6 +25,27 @@ inline constexpr uint32_t kNoIndex = UINT32_MAX;
 
 // Which listener queue a passively opened child sits in until accept().
 enum class ListenQueue : uint8_t { kNone, kSyn, kAccept };
+
+// Loss recovery phase (Linux's ca_state): Open, Recovery (fast recovery: RFC 6675 with SACK,
+// RFC 6582 NewReno without), Loss (after an RTO, until everything sent before it is acked).
+enum class RecoveryState : uint8_t { kOpen, kRecovery, kLoss };
+
+// Per-connection counts for TCP_INFO.
+struct TcpConnCounters {
+    uint64_t segs_out = 0;
+    uint64_t segs_in = 0;
+    uint64_t data_segs_out = 0;
+    uint64_t data_segs_in = 0;
+    uint64_t bytes_sent = 0;       // payload, retransmissions included
+    uint64_t bytes_retrans = 0;
+    uint64_t bytes_acked = 0;      // tcpi_bytes_acked
+    uint64_t bytes_received = 0;   // tcpi_bytes_received (in order)
+    uint32_t total_retrans = 0;    // segments retransmitted
+    uint32_t fast_recoveries = 0;
+    uint32_t rto_count = 0;
+    uint32_t dsack_or_spurious = 0;
+    uint32_t reordering = 3;       // tcpi_reordering: the duplicate threshold in use
+};
 
 struct TcpConnection {
     TcpConnection() = default;
@@ -48,20 +72,45 @@ struct TcpConnection {
     ByteRing snd_buf;
     SeqNum snd_buf_seq;
     bool fin_queued = false;  // the user shut the sending direction; FIN follows the data
-    // Retransmission cursor: after a timeout, sequence space [rtx_nxt, snd_nxt) is sent again
-    // before new data (go-back-N). Equal to snd_nxt otherwise. The timeout resends only the
-    // earliest segment (RFC 6298 5.4); each ACK that advances SND.UNA then lets rtx_budget
-    // segments more go, so the repair grows with the ACK clock instead of bursting a whole window
-    // into a path that just lost one (e.g. a neighbour being re-resolved). Congestion control
-    // (issue 4) replaces the budget with cwnd.
-    SeqNum rtx_nxt;
-    uint32_t rtx_budget = 0;
-    bool probe_pending = false;  // zero window: the next output may send one byte past it
+    // Every segment in flight with its SACK/lost/retransmitted state (RFC 6675 scoreboard).
+    SackScoreboard sb;
+
+    // Congestion control and loss recovery.
+    CcState cc;
+    const CongestionOps* cc_ops = nullptr;
+    RecoveryState recovery = RecoveryState::kOpen;
+    SeqNum recover;           // RFC 6582 "recover" / RFC 6675 RecoveryPoint
+    uint32_t dupacks = 0;     // RFC 5681 duplicate ACK count since the last cumulative ACK
+    uint32_t reno_dup_bytes = 0;  // without SACK, one SMSS per duplicate ACK left the network
+    bool force_rtx = false;   // fast retransmit / partial ACK: one retransmission despite cwnd
+    bool cwnd_limited = false;  // the last send stopped at cwnd (RFC 7661)
+    uint64_t delivered = 0;     // bytes acked or SACKed, for delivery-rate samples
+    Instant delivered_time;
+    Duration min_rtt;           // smallest RTT sample (zero: none)
+    Duration last_rtt;          // the latest sample (zero: none)
+    SeqNum snd_sml;             // end of the last small segment sent (Nagle, Minshall's variant)
+    Instant una_since;          // when SND.UNA last moved or data became outstanding (user timeout)
+
+    // Delayed ACK (receiver).
+    uint8_t quickacks = 0;   // segments still acknowledged at once
+    uint32_t rcv_est_mss = 536;  // the largest segment seen: the peer's MSS estimate
+    std::array<SeqNum, 4> sack_recent{};  // a sequence number in each recently changed range
+    uint8_t sack_recent_count = 0;
+
+    // Persist and keepalive.
+    uint8_t probes_out = 0;  // zero-window or keepalive probes without an answer
+    uint8_t persist_backoff = 0;  // persist timer doublings; reset when the window opens
+    Instant persist_since;
+    Instant last_rx;         // last segment received (keepalive idle)
+
+    TcpConnCounters stats;
 
     // Receive side.
     ReceiveBuffer rcv_buf;
     bool rcv_closed = false;  // the user closed: data arriving now is answered with RST
     bool rcv_fin = false;     // the peer's FIN was processed: end of stream after the buffer
+    bool ooo_fin = false;     // a FIN arrived beyond a hole, at ooo_fin_seq
+    SeqNum ooo_fin_seq;
 
     // RFC 6298 timing and Karn's rule.
     RttEstimator rtt;
@@ -69,9 +118,13 @@ struct TcpConnection {
     SeqNum rtt_seq;
     Instant rtt_start;
     uint8_t retries = 0;  // consecutive timeouts without progress
+    bool syn_rtx = false;  // our SYN or SYN,ACK was retransmitted (RFC 5681 3.1, RFC 6298 5.7)
 
-    Timer rtx_timer;   // retransmission (SYN, SYN-ACK, data, FIN) and zero-window probe
-    Timer wait_timer;  // TIME-WAIT 2MSL, orphaned FIN-WAIT-2
+    Timer rtx_timer;        // retransmission (SYN, SYN-ACK, data, FIN)
+    Timer wait_timer;       // TIME-WAIT 2MSL, orphaned FIN-WAIT-2
+    Timer persist_timer;    // zero-window probes (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17)
+    Timer ack_timer;        // delayed ACK
+    Timer keepalive_timer;  // keepalive (RFC 1122 4.2.3.6)
 
     // Listener linkage of a passively opened child (intrusive list, no allocation).
     uint32_t listener = kNoIndex;

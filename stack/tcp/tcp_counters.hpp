@@ -43,7 +43,7 @@ struct TcpCounters {
     uint64_t challenge_acks_rate_limited = 0;
     uint64_t ooo_segments = 0;
     uint64_t ooo_dropped = 0;       // the out-of-order range table was full
-    uint64_t fin_out_of_order = 0;  // FIN beyond a hole: dropped, the peer resends it
+    uint64_t fin_out_of_order = 0;  // FIN beyond a hole: kept, taken when the hole fills
     uint64_t time_wait_syn_accepted = 0;  // RFC 6191
 
     // Resets and aborts.
@@ -60,7 +60,22 @@ struct TcpCounters {
     uint64_t fin_wait2_timeouts = 0;
     uint64_t time_wait_expired = 0;
 
-    uint64_t tx_alloc_failures = 0;  // alloc_tx() empty: treated as a loss, the timer resends
+    uint64_t tx_alloc_failures = 0;
+
+    // Loss recovery and congestion control (issue 4).
+    uint64_t dup_acks = 0;
+    uint64_t fast_retransmits = 0;   // fast recoveries entered (RFC 5681 3.2, RFC 6675)
+    uint64_t partial_acks = 0;       // NewReno partial ACKs (RFC 6582)
+    uint64_t sack_blocks_ignored = 0;  // outside SND.UNA..SND.NXT, or D-SACK
+    uint64_t sack_reneging = 0;      // the peer dropped SACKed data (RFC 2018 section 8)
+    uint64_t delayed_acks = 0;       // ACKs sent by the delayed-ACK timer
+    uint64_t persist_probes = 0;     // zero-window probes
+    uint64_t keepalive_probes = 0;
+    uint64_t keepalive_timeouts = 0;
+    uint64_t user_timeouts = 0;
+    uint64_t syn_cookies_sent = 0;
+    uint64_t syn_cookies_accepted = 0;
+    uint64_t syn_cookies_failed = 0;  // an ACK to a listener with no valid cookie  // alloc_tx() empty: treated as a loss, the timer resends
 };
 
 }  // namespace tachyon

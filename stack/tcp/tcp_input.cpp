@@ -92,6 +92,8 @@ bool TcpLayer::time_wait_accepts_syn(const TcpConnection& c, const TcpRepr& seg)
 }
 
 void TcpLayer::connection_input(TcpConnection& c, const TcpRepr& seg) {
+    c.last_rx = host_.now();  // keepalive idle time
+    ++c.stats.segs_in;
     const RxActions actions =
         c.state == TcpState::kSynSent ? syn_sent_arrives(c, seg) : segment_arrives(c, seg);
     dispatch(c, actions);

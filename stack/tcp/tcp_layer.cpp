@@ -12,12 +12,16 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
       isn_(host.random()),
       table_(config.max_connections, host.random().next_u64(), host.random().next_u64()),
       listeners_(config.max_listeners),
-      challenge_window_start_(host.now()) {
+      challenge_window_start_(host.now()),
+      cookies_(host.random()) {
     for (size_t i = 0; i < table_.capacity(); ++i) {
         TcpConnection& c = table_.slot(static_cast<uint32_t>(i));
         c.layer = this;
         c.rtx_timer.set_handler(&TcpLayer::on_rtx_timer, &c);
         c.wait_timer.set_handler(&TcpLayer::on_wait_timer, &c);
+        c.persist_timer.set_handler(&TcpLayer::on_persist_timer, &c);
+        c.ack_timer.set_handler(&TcpLayer::on_ack_timer, &c);
+        c.keepalive_timer.set_handler(&TcpLayer::on_keepalive_timer, &c);
     }
 }
 
@@ -45,13 +49,34 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.snd_buf.reset(std::max<uint32_t>(config.send_buffer, 1));
     c.rcv_buf.reset(std::max<uint32_t>(config.receive_buffer, 1));
     c.fin_queued = false;
-    c.rtx_budget = 0;
-    c.probe_pending = false;
+    // One record per segment in flight: enough for the buffer in segments of 256 bytes or more.
+    c.sb.reset(std::clamp<size_t>(config.send_buffer / 256, 64, 16384));
+    c.cc = CcState{};
+    c.cc.cwnd = 0xffffffff;  // no congestion control before the handshake completes
+    c.cc_ops = nullptr;
+    c.recovery = RecoveryState::kOpen;
+    c.dupacks = 0;
+    c.reno_dup_bytes = 0;
+    c.force_rtx = false;
+    c.cwnd_limited = false;
+    c.delivered = 0;
+    c.min_rtt = Duration::zero();
+    c.last_rtt = Duration::zero();
+    c.quickacks = 0;
+    c.rcv_est_mss = 536;
+    c.sack_recent_count = 0;
+    c.probes_out = 0;
+    c.persist_backoff = 0;
+    c.last_rx = host_.now();
+    c.una_since = host_.now();
+    c.stats = TcpConnCounters{};
     c.rcv_closed = false;
     c.rcv_fin = false;
+    c.ooo_fin = false;
     c.rtt.configure(config_.initial_rto, config_.min_rto, config_.max_rto);
     c.rtt_timing = false;
     c.retries = 0;
+    c.syn_rtx = false;
     c.listener = kNoIndex;
     c.queue = ListenQueue::kNone;
 }
@@ -90,7 +115,6 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
     c->tcb.iss = choose_isn(*c);
     c->tcb.snd_una = c->tcb.iss;
     c->tcb.snd_nxt = c->tcb.iss + 1;
-    c->rtx_nxt = c->tcb.snd_nxt;
     c->snd_buf_seq = c->tcb.iss + 1;
     table_.insert(*c);
     ++counters_.active_opens;
@@ -278,6 +302,19 @@ Result<void> TcpLayer::abort(TcpHandle h) {
 
 void TcpLayer::enter_established(TcpConnection& c) {
     c.state = c.fin_queued ? TcpState::kFinWait1 : TcpState::kEstablished;
+    // RFC 6298 5.7: a SYN (or SYN,ACK) timed out and no RTT sample came: RTO 3 s for data.
+    if (c.syn_rtx && !c.rtt.has_sample()) {
+        c.rtt.configure(std::max(config_.initial_rto, Duration::from_secs(3)), config_.min_rto, config_.max_rto);
+    }
+    init_congestion(c);
+    c.retries = 0;
+    // Linux's quickack mode: the first segments are acknowledged at once (slow start needs
+    // the ACKs), at most 16 and at most half a window's worth.
+    const uint32_t half_window_segments = static_cast<uint32_t>(c.rcv_buf.capacity() / (2u * c.tcb.rcv_mss));
+    c.quickacks = static_cast<uint8_t>(std::min<uint32_t>(config_.quickacks, std::max(half_window_segments, 2u)));
+    c.last_rx = host_.now();
+    c.una_since = host_.now();
+    arm_keepalive(c);
 }
 
 void TcpLayer::enter_closed(TcpConnection& c, int error) {
@@ -290,6 +327,9 @@ void TcpLayer::enter_closed(TcpConnection& c, int error) {
     c.state = TcpState::kClosed;
     host_.timers().cancel(c.rtx_timer);
     host_.timers().cancel(c.wait_timer);
+    host_.timers().cancel(c.persist_timer);
+    host_.timers().cancel(c.ack_timer);
+    host_.timers().cancel(c.keepalive_timer);
     table_.erase(c);
     detach_from_listener(c);
 }

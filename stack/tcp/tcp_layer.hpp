@@ -8,14 +8,23 @@
 //   tcp_input.cpp   demultiplexing, CLOSED (3.10.7.1), TIME-WAIT SYN acceptance (RFC 6191)
 //   handshake.cpp   LISTEN (3.10.7.2), SYN-SENT (3.10.7.3), options, SYN emission
 //   receiver.cpp    SEGMENT ARRIVES in the other states (3.10.7.4), RFC 5961, PAWS
-//   sender.cpp      dispatch of the receiver's decisions, data/FIN/ACK/RST output, retransmission
-//   timers.cpp      retransmission timeout (RFC 6298), TIME-WAIT, FIN-WAIT-2
+//   sender.cpp      dispatch of the receiver's decisions, data/FIN/ACK/RST output, Nagle, sender
+//                   SWS avoidance, retransmission of lost segments within cwnd
+//   sack_output.cpp SACK blocks we send (RFC 2018 section 4) and the receive window (RFC 1122 SWS)
+//   loss_recovery.cpp  ACK processing for the sender: SACK scoreboard, duplicate ACKs, fast
+//                   retransmit, RFC 6675 / RFC 6582 recovery, limited transmit, cwnd via the
+//                   congestion control ops
+//   timers.cpp      retransmission timeout (RFC 6298, RTO recovery), TIME-WAIT, FIN-WAIT-2
+//   idle_timers.cpp persist (zero window), delayed ACK, keepalive, user timeout
+//   syn_cookie.cpp  SYN cookies (RFC 4987)
+//   tcp_options.cpp per-connection knobs for the socket options, and TCP_INFO-like statistics
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 
 #include "lib/result.hpp"
 #include "stack/ip_host.hpp"
@@ -23,12 +32,17 @@
 #include "stack/tcp/isn.hpp"
 #include "stack/tcp/listener_table.hpp"
 #include "stack/tcp/rx_actions.hpp"
+#include "stack/tcp/syn_cookie.hpp"
 #include "stack/tcp/tcp_config.hpp"
+#include "stack/tcp/tcp_conn_stats.hpp"
 #include "stack/tcp/tcp_counters.hpp"
 #include "stack/tcp/tcp_types.hpp"
 #include "stack/wire/tcp.hpp"
 
 namespace tachyon {
+
+// The smallest window scale shift that describes the whole receive buffer (RFC 7323 2.3).
+uint8_t window_scale_for(uint32_t buffer);
 
 class TcpLayer final : public IpProtocolHandler {
 public:
@@ -80,6 +94,27 @@ public:
     bool hang_up(TcpHandle h) const;    // closed, or both directions finished
     bool accept_ready(TcpListenHandle l) const;
 
+    // Per-connection knobs (socket options) on a live connection; errors: EBADF, EINVAL, ENOENT
+    // (unknown congestion control).
+    Result<void> set_nodelay(TcpHandle h, bool on);
+    Result<void> set_keepalive(TcpHandle h, bool on);
+    Result<void> set_keepalive_idle(TcpHandle h, Duration idle);
+    Result<void> set_keepalive_interval(TcpHandle h, Duration interval);
+    Result<void> set_keepalive_count(TcpHandle h, uint8_t count);
+    Result<void> set_user_timeout(TcpHandle h, Duration timeout);  // zero: off
+    Result<void> set_congestion(TcpHandle h, std::string_view name);  // "reno", "newreno", "cubic"
+    Result<void> set_delayed_ack(TcpHandle h, bool on);
+    // Buffers grow at any time; they shrink only while empty (send) or before the handshake
+    // (receive: the window scale is chosen from it). EINVAL otherwise.
+    Result<void> set_send_buffer(TcpHandle h, uint32_t bytes);
+    Result<void> set_receive_buffer(TcpHandle h, uint32_t bytes);
+    // TCP_MAXSEG: caps the MSS announced (before the handshake) and the one sent with (after).
+    Result<void> set_max_segment(TcpHandle h, uint16_t mss);
+    // Sends an ACK now if one is being delayed (TCP_QUICKACK).
+    Result<void> quick_ack(TcpHandle h);
+    // TCP_INFO-like statistics; nullopt for a stale handle.
+    std::optional<TcpConnStats> conn_stats(TcpHandle h) const;
+
     const TcpCounters& counters() const { return counters_; }
     const TcpConfig& config() const { return config_; }
     size_t connections_in_use() const { return table_.in_use(); }
@@ -110,6 +145,7 @@ private:
     void negotiate_options(TcpConnection& c, const TcpRepr& syn);
     SeqNum choose_isn(const TcpConnection& c) const;
     uint16_t mss_to_announce(const TcpConnection& c) const;
+    uint16_t announce_mss(const TcpConnConfig& config) const;
     void send_syn(TcpConnection& c);
 
     // receiver.cpp.
@@ -120,17 +156,50 @@ private:
     void process_rst(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, RxActions& out);
-    void ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint32_t> tsecr);
+    uint32_t ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint32_t> tsecr, RateSource& rs);
     void update_send_window(TcpConnection& c, const TcpRepr& seg);
     void process_text(TcpConnection& c, SegmentText& text, const TcpRepr& seg, RxActions& out);
     void process_fin(TcpConnection& c, const SegmentText& text, RxActions& out);
+    bool ack_now(TcpConnection& c, uint32_t len, bool filled_gap);
+
+    // loss_recovery.cpp.
+    void sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una, uint32_t prior_in_flight,
+                    uint32_t prior_wnd, RateSource& rs);
+    uint32_t process_sack_blocks(TcpConnection& c, const TcpRepr& seg, RateSource& rs);
+    void enter_fast_recovery(TcpConnection& c, uint32_t flight);
+    void grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint32_t prior_in_flight,
+                   const RateSource& rs);
+    void init_congestion(TcpConnection& c);
+    static uint32_t pipe(const TcpConnection& c);
+
+    // sack_output.cpp.
+    void note_ooo_segment(TcpConnection& c, SeqNum seq);
+    uint8_t fill_sack_blocks(TcpConnection& c, TcpRepr& r, size_t room);
+    uint32_t sack_option_len(const TcpConnection& c) const;
+
+    // idle_timers.cpp.
+    static void on_persist_timer(Timer& timer, Instant now);
+    static void on_ack_timer(Timer& timer, Instant now);
+    static void on_keepalive_timer(Timer& timer, Instant now);
+    void persist_timeout(TcpConnection& c);
+    void keepalive_timeout(TcpConnection& c);
+    void arm_persist(TcpConnection& c);
+    void arm_keepalive(TcpConnection& c);
+    void send_probe(TcpConnection& c, SeqNum seq);
+    bool user_timeout_expired(const TcpConnection& c) const;
+    void fail_timeout(TcpConnection& c, bool send_reset);
+
+    // syn_cookie.cpp.
+    void send_cookie_syn_ack(TcpListener& l, const TcpTuple& t, const TcpRepr& syn);
+    bool cookie_ack(TcpListener& l, const TcpTuple& t, const TcpRepr& seg);
 
     // sender.cpp.
     void dispatch(TcpConnection& c, const RxActions& actions);
     void output(TcpConnection& c, bool ack_required);
     bool send_retransmissions(TcpConnection& c);
-    bool send_new_data(TcpConnection& c);
+    bool send_new_data(TcpConnection& c, bool force);
     uint32_t send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len, bool fin);
+    void update_persist(TcpConnection& c);
     void send_ack(TcpConnection& c);
     void send_rst(const TcpTuple& t, const ResetReply& r);
     TcpRepr segment_template(TcpConnection& c, SeqNum seq);
@@ -160,6 +229,7 @@ private:
     // RFC 5961 section 7 rate limit: challenge ACKs sent in the current one-second window.
     Instant challenge_window_start_;
     uint32_t challenge_count_ = 0;
+    SynCookies cookies_;
 };
 
 }  // namespace tachyon

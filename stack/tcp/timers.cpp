@@ -1,5 +1,6 @@
 // Timers: retransmission (RFC 6298 section 5, with the SYN and SYN,ACK limits), TIME-WAIT for
 // 2 MSL (RFC 9293 3.4.2) and the FIN-WAIT-2 timeout of an orphaned connection (as Linux).
+#include <algorithm>
 #include <cerrno>
 
 #include "stack/tcp/tcp_layer.hpp"
@@ -16,7 +17,15 @@ void TcpLayer::on_wait_timer(Timer& timer, Instant /*now*/) {
     c->layer->wait_timeout(*c);
 }
 
-void TcpLayer::arm_rtx(TcpConnection& c) { host_.timers().arm(c.rtx_timer, host_.now() + c.rtt.rto()); }
+// RFC 6298 5.1, the timer capped by what is left of the user timeout (as Linux).
+void TcpLayer::arm_rtx(TcpConnection& c) {
+    Instant deadline = host_.now() + c.rtt.rto();
+    const Duration uto = c.config.user_timeout;
+    if (uto > Duration::zero() && is_synchronized(c.state) && c.una_since + uto < deadline) {
+        deadline = std::max(c.una_since + uto, host_.now());
+    }
+    host_.timers().arm(c.rtx_timer, deadline);
+}
 
 // 5.2: all data acknowledged: stop the timer; 5.3: new data acknowledged: restart it.
 void TcpLayer::restart_rtx_after_ack(TcpConnection& c) {
@@ -28,8 +37,8 @@ void TcpLayer::restart_rtx_after_ack(TcpConnection& c) {
 }
 
 void TcpLayer::rtx_timeout(TcpConnection& c) {
-    ++counters_.retransmit_timeouts;
     if (c.state == TcpState::kSynSent || c.state == TcpState::kSynReceived) {
+        ++counters_.retransmit_timeouts;
         handshake_timeout(c);
         finish(c);
         return;
@@ -37,22 +46,34 @@ void TcpLayer::rtx_timeout(TcpConnection& c) {
     const bool sends = c.state == TcpState::kEstablished || c.state == TcpState::kCloseWait ||
                        c.state == TcpState::kFinWait1 || c.state == TcpState::kClosing ||
                        c.state == TcpState::kLastAck;
-    if (!sends) return;
+    if (!sends || c.tcb.snd_una == c.tcb.snd_nxt) return;
+    if (user_timeout_expired(c)) {
+        ++counters_.user_timeouts;
+        fail_timeout(c, false);
+        return;
+    }
+    ++counters_.retransmit_timeouts;
     if (c.retries >= config_.max_retries) {
         ++counters_.connection_timeouts;
-        enter_closed(c, ETIMEDOUT);
-        finish(c);
+        fail_timeout(c, false);
         return;
     }
     ++c.retries;
+    ++c.stats.rto_count;
     c.rtt.backoff();       // 5.5
     c.rtt_timing = false;  // Karn: no sample across a retransmission
-    if (c.tcb.snd_una == c.tcb.snd_nxt) {
-        c.probe_pending = true;  // nothing outstanding: the window is zero, probe it
-    } else {
-        c.rtx_nxt = c.tcb.snd_una;  // 5.4: the earliest unacknowledged segment, alone
-        c.rtx_budget = 1;
-    }
+    // RFC 5681 3.1 equation (4), only for the first timeout of a series; the loss window is one
+    // segment. RFC 6582 section 4 / RFC 6675 5.1: no fast recovery until all sent so far is acked.
+    const uint32_t flight = static_cast<uint32_t>(c.tcb.snd_nxt - c.tcb.snd_una);
+    if (c.retries == 1 && c.cc_ops != nullptr) c.cc.ssthresh = c.cc_ops->ssthresh(c.cc, flight, host_.now());
+    c.cc.cwnd = c.cc.mss;
+    if (c.cc_ops != nullptr) c.cc_ops->on_rto(c.cc, host_.now());
+    c.recovery = RecoveryState::kLoss;
+    c.recover = c.tcb.snd_nxt;
+    c.dupacks = 0;
+    c.reno_dup_bytes = 0;
+    c.sb.mark_all_lost();  // 5.4: the earliest segment goes first, the rest as cwnd opens
+    c.force_rtx = true;
     output(c, false);
     if (!c.rtx_timer.armed()) arm_rtx(c);  // 5.6
 }
@@ -67,6 +88,7 @@ bool TcpLayer::handshake_timeout(TcpConnection& c) {
         return false;
     }
     ++c.retries;
+    c.syn_rtx = true;
     c.rtt.backoff();
     c.rtt_timing = false;
     ++counters_.retransmitted_segments;
@@ -91,6 +113,8 @@ void TcpLayer::wait_timeout(TcpConnection& c) {
 void TcpLayer::enter_time_wait(TcpConnection& c) {
     c.state = TcpState::kTimeWait;
     host_.timers().cancel(c.rtx_timer);
+    host_.timers().cancel(c.persist_timer);
+    host_.timers().cancel(c.keepalive_timer);
     host_.timers().arm(c.wait_timer, host_.now() + config_.time_wait);
 }
 

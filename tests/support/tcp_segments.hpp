@@ -11,6 +11,8 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lib/packet.hpp"
 #include "stack/wire/ipv4.hpp"
@@ -34,6 +36,7 @@ struct SegSpec {
     std::optional<uint8_t> ws;
     bool sack_ok = false;
     std::optional<TcpTimestamp> ts;
+    std::vector<std::pair<uint32_t, uint32_t>> sack;  // SACK blocks [left, right)
     std::string data;
     std::optional<uint16_t> src_port;
     std::optional<uint16_t> dst_port;
@@ -62,6 +65,10 @@ inline Packet build_segment(PacketPool& pool, const SegSpec& s, Ipv4Address src,
     r.window_scale = s.ws;
     r.sack_permitted = s.sack_ok;
     r.timestamp = s.ts;
+    for (const auto& [left, right] : s.sack) {
+        if (r.sack_block_count == TcpRepr::kMaxSackBlocks) break;
+        r.sack_blocks[r.sack_block_count++] = TcpSackBlock{SeqNum(left), SeqNum(right)};
+    }
     Packet p = pool.alloc();
     if (!p) return p;
     std::byte* d = p.append(r.header_len() + s.data.size());

@@ -59,6 +59,7 @@ TEST_F(Data, SegmentBeyondTheWindowIsNotAcceptable) {
 
 TEST_F(Data, ZeroWindowThenWindowUpdateAfterReading) {
     const TcpHandle h = accept_established();
+    ASSERT_TRUE(tcp().set_delayed_ack(h, false).ok());  // every segment's ACK shows the window
     const std::string block(1460, 'x');
     uint32_t seq = kRcv;
     uint32_t window = 65535;
@@ -92,9 +93,12 @@ TEST_F(Data, SendIsSegmentedByMssAndWindow) {
     expect(is_tcp({.flags = kAck, .seq = kSnd + 2920, .len = 1080, .psh = true}));
     send(seg({.seq = kRcv, .ack = kSnd + 4000, .window = 1000}));
     expect_nothing();
-    // The window limits what goes out.
+    // The window limits what goes out: a 1000-byte runt is less than half the largest window
+    // the peer offered, so the sender waits (RFC 1122 4.2.3.4) ...
     send_str(h, std::string(3000, 'e'));
-    expect(is_tcp({.seq = kSnd + 4000, .len = 1000}));
+    expect_nothing();
+    // ... until the override timeout (the persist timer, one RTO) sends what fits.
+    expect_at(at_ms(200), is_tcp({.seq = kSnd + 4000, .len = 1000}));
     expect_nothing();
     send(seg({.seq = kRcv, .ack = kSnd + 5000, .window = 65535}));
     expect(is_tcp({.seq = kSnd + 5000, .len = 1460}));
@@ -193,13 +197,28 @@ TEST_F(Data, ZeroWindowIsProbedAndProbesDoNotKillTheConnection) {
     send(seg({.seq = kRcv, .ack = kSnd, .window = 0}));
     send_str(h, "abc");
     expect_nothing();
-    // RFC 9293 3.8.6.1: one byte beyond the zero window after the timeout.
-    expect_at(at_ms(200), is_tcp({.seq = kSnd, .data = "a"}));
+    // The persist timer probes the zero window (RFC 9293 3.8.6.1) as Linux does: an old
+    // sequence number (SND.UNA - 1) without data, which the peer must answer with its window;
+    // the interval doubles from the RTO while the window stays shut (200, 400, 800 ms ...).
+    expect_at(at_ms(200), is_tcp({.flags = kAck, .seq = kSnd - 1, .ack = kRcv, .len = 0}));
     send(seg({.seq = kRcv, .ack = kSnd, .window = 0}), at_ms(201));
-    expect_at(at_ms(600), is_tcp({.seq = kSnd, .data = "a"}));
-    send(seg({.seq = kRcv, .ack = kSnd + 1, .window = 100}), at_ms(601));
-    expect(is_tcp({.seq = kSnd + 1, .data = "bc"}));
+    expect_nothing_until(at_ms(599));
+    expect_at(at_ms(600), is_tcp({.seq = kSnd - 1, .len = 0}));
+    send(seg({.seq = kRcv, .ack = kSnd, .window = 0}), at_ms(601));
+    expect_nothing_until(at_ms(1399));
+    expect_at(at_ms(1400), is_tcp({.seq = kSnd - 1, .len = 0}));
+    // Answered probes never end the connection; a window update resumes the transfer.
+    for (int i = 0; i < 20; ++i) {
+        send(seg({.seq = kRcv, .ack = kSnd, .window = 0}));
+        host_.advance(Duration::from_secs(120));  // the backoff stops at max_rto (120 s)
+        expect(is_tcp({.seq = kSnd - 1, .len = 0}));
+        while (!host_.sent().empty()) expect(is_tcp({.seq = kSnd - 1, .len = 0}));
+    }
     EXPECT_EQ(tcp().state(h), TcpState::kEstablished);
+    send(seg({.seq = kRcv, .ack = kSnd, .window = 100}));
+    expect(is_tcp({.seq = kSnd, .data = "abc"}));
+    EXPECT_EQ(tcp().state(h), TcpState::kEstablished);
+    EXPECT_GE(counters().persist_probes, 23u);
     send(seg({.seq = kRcv, .ack = kSnd + 3}));
 }
 

@@ -1,0 +1,153 @@
+// The sender's side of an arriving ACK: the SACK scoreboard (RFC 2018), duplicate ACKs and fast
+// retransmit (RFC 5681 3.2), loss recovery by SACK (RFC 6675) or, without SACK, NewReno
+// (RFC 6582), limited transmit (RFC 3042, which falls out of "pipe": each duplicate ACK takes a
+// segment out of it) and the window growth the congestion control ops decide.
+#include <algorithm>
+
+#include "stack/tcp/tcp_layer.hpp"
+
+namespace tachyon {
+
+void TcpLayer::init_congestion(TcpConnection& c) {
+    c.cc_ops = c.config.congestion != nullptr ? c.config.congestion : &cubic_ops();
+    c.cc.mss = c.tcb.snd_mss;
+    c.cc.ssthresh = kInfiniteSsthresh;
+    // RFC 6928: min(10 MSS, max(2 MSS, 14600)); RFC 5681 3.1: one segment if the SYN or SYN,ACK
+    // had to be retransmitted.
+    const uint32_t mss = c.tcb.snd_mss;
+    c.cc.cwnd = c.syn_rtx ? mss
+                              : std::min(config_.initial_window_segments * mss, std::max(2 * mss, 14600u));
+    c.cc_ops->init(c.cc, host_.now());
+    c.recovery = RecoveryState::kOpen;
+    c.recover = c.tcb.snd_una - 1;
+    c.dupacks = 0;
+    c.reno_dup_bytes = 0;
+    c.force_rtx = false;
+    c.snd_sml = c.tcb.snd_una;
+    c.delivered_time = host_.now();
+    c.stats.reordering = config_.dupthresh;
+}
+
+// RFC 2018 section 3 blocks, each checked against what we sent (RFC 6675 section 4 ignores a
+// block that is not entirely between SND.UNA and SND.NXT; D-SACKs below SND.UNA are ignored).
+uint32_t TcpLayer::process_sack_blocks(TcpConnection& c, const TcpRepr& seg, RateSource& rs) {
+    uint32_t newly = 0;
+    const SeqNum ack = *seg.ack_number;
+    for (uint8_t i = 0; i < seg.sack_block_count; ++i) {
+        const TcpSackBlock& b = seg.sack_blocks[i];
+        if (!(b.left < b.right) || b.left < ack || b.left < c.tcb.snd_una || b.right > c.tcb.snd_nxt) {
+            ++counters_.sack_blocks_ignored;
+            continue;
+        }
+        newly += c.sb.sack(b.left, b.right, rs);
+    }
+    return newly;
+}
+
+void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una, uint32_t prior_in_flight,
+                          uint32_t prior_wnd, RateSource& rs) {
+    if (c.cc_ops == nullptr) return;  // not established yet
+    const SeqNum ack = *seg.ack_number;
+    const uint32_t acked = ack > prior_una ? static_cast<uint32_t>(ack - prior_una) : 0;
+    uint32_t sacked = 0;
+    if (c.tcb.sack_ok && seg.sack_block_count > 0) sacked = process_sack_blocks(c, seg, rs);
+    if (acked + sacked > 0) {
+        c.delivered += acked + sacked;
+        c.delivered_time = host_.now();
+    }
+    const uint32_t flight = static_cast<uint32_t>(c.tcb.snd_nxt - prior_una);
+    // RFC 5681 section 2 (DUPLICATE ACKNOWLEDGMENT): nothing new acknowledged, data outstanding,
+    // no data or SYN/FIN, the same window; with SACK, an ACK that SACKs new data (RFC 6675 2).
+    const bool dup = acked == 0 && flight > 0 && ack == prior_una &&
+                     ((c.tcb.sack_ok && sacked > 0) ||
+                      (seg.payload.empty() && seg.control == TcpControl::kNone && c.tcb.snd_wnd == prior_wnd));
+    const bool was_recovering = c.recovery == RecoveryState::kRecovery;
+    if (acked > 0) {
+        // The peer discarded data it had SACKed if the ACK stops at a SACKed segment (RFC 2018 8).
+        if (!c.sb.empty() && c.sb.front().has(TxRecord::kSacked) && c.sb.front().seq == ack) {
+            ++counters_.sack_reneging;
+            c.sb.clear_sacked();
+            c.sb.mark_lost_record(0);
+        }
+        if (c.recovery != RecoveryState::kOpen && ack >= c.recover) {
+            // Full ACK: recovery is over (RFC 6582 3.2 step 3, RFC 6675 section 5).
+            if (c.recovery == RecoveryState::kRecovery) {
+                c.cc.cwnd = std::max(c.cc.ssthresh, c.cc.mss);
+                c.cc_ops->on_recovery_exit(c.cc, host_.now());
+            }
+            c.recovery = RecoveryState::kOpen;
+            c.reno_dup_bytes = 0;
+        } else if (c.recovery == RecoveryState::kRecovery && !c.tcb.sack_ok) {
+            // RFC 6582 3.2 step 4, partial ACK: the first unacknowledged segment is lost too.
+            // One ACK covered the hole; the rest of what it acknowledged had been counted by
+            // duplicate ACKs (Linux's tcp_remove_reno_sacks).
+            const uint32_t beyond = acked > c.cc.mss ? acked - c.cc.mss : 0;
+            c.reno_dup_bytes -= std::min(c.reno_dup_bytes, beyond);
+            if (c.sb.mark_lost_record(0)) c.force_rtx = true;
+            ++counters_.partial_acks;
+        }
+        c.dupacks = 0;
+        if (c.recovery == RecoveryState::kOpen) c.reno_dup_bytes = 0;
+    } else if (dup) {
+        ++c.dupacks;
+        ++counters_.dup_acks;
+        if (!c.tcb.sack_ok) {
+            // One segment left the network; never more than are outstanding and not lost.
+            const uint32_t cap = flight > c.sb.lost_bytes() ? flight - c.sb.lost_bytes() : 0;
+            c.reno_dup_bytes = std::min(c.reno_dup_bytes + c.cc.mss, cap);
+        }
+    }
+    if (c.tcb.sack_ok && c.sb.sacked_segments() > 0) c.sb.mark_lost_rfc6675(config_.dupthresh, c.cc.mss);
+    if (c.recovery == RecoveryState::kOpen && !c.sb.empty()) {
+        // RFC 6582 section 4.1: without SACK, duplicate ACKs of exactly "recover" may come from
+        // the previous recovery's retransmissions and start none.
+        const bool loss = (c.dupacks >= config_.dupthresh && (c.tcb.sack_ok || c.tcb.snd_una != c.recover)) ||
+                          (c.tcb.sack_ok && c.sb.lost_bytes() > 0);
+        if (loss) {
+            enter_fast_recovery(c, flight);
+            return;
+        }
+    }
+    // The ACK that ends a recovery does not grow the window it just set (as Linux).
+    if (!was_recovering && c.recovery != RecoveryState::kRecovery && acked + sacked > 0) {
+        grow_cwnd(c, acked, sacked, prior_in_flight, rs);
+    }
+}
+
+// RFC 5681 3.2 steps 2-3, RFC 6675 section 5 step 4, RFC 6582 3.2 step 2.
+void TcpLayer::enter_fast_recovery(TcpConnection& c, uint32_t flight) {
+    c.recovery = RecoveryState::kRecovery;
+    c.recover = c.tcb.snd_nxt;
+    c.cc.ssthresh = c.cc_ops->ssthresh(c.cc, flight, host_.now());
+    // Without window inflation: pipe already discounts what duplicate ACKs and SACKs reported.
+    c.cc.cwnd = c.cc.ssthresh;
+    c.sb.mark_lost_record(0);  // fast retransmit of the first unacknowledged segment
+    c.force_rtx = true;
+    ++c.stats.fast_recoveries;
+    ++counters_.fast_retransmits;
+}
+
+void TcpLayer::grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint32_t prior_in_flight,
+                         const RateSource& rs) {
+    AckSample a;
+    a.now = host_.now();
+    a.acked = acked;
+    a.sacked = sacked;
+    a.in_flight = prior_in_flight;
+    // RFC 7661: grow only a window that was used (slow start: half of it, as Linux).
+    a.cwnd_limited = c.cwnd_limited || (c.cc.in_slow_start() ? prior_in_flight * 2 >= c.cc.cwnd
+                                                              : prior_in_flight + c.cc.mss >= c.cc.cwnd);
+    a.rtt = c.last_rtt;
+    a.min_rtt = c.min_rtt;
+    if (rs.valid) {
+        a.delivered = c.delivered - rs.prior_delivered;
+        a.interval = a.now - rs.prior_time;
+    }
+    const uint32_t before = c.cc.cwnd;
+    c.cc_ops->on_ack(c.cc, a);
+    // Bounded: the window never needs to exceed what the send buffer can put in flight.
+    const uint32_t cap = std::max<uint32_t>(static_cast<uint32_t>(c.snd_buf.capacity()) * 2, before);
+    if (c.cc.cwnd > cap) c.cc.cwnd = cap;
+}
+
+}  // namespace tachyon

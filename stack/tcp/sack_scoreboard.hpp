@@ -1,0 +1,105 @@
+// The sender's record of every segment in flight: its sequence range, whether the peer SACKed it
+// (RFC 2018), whether it is deemed lost (RFC 6675 IsLost, a partial ACK, an RTO) and whether it
+// was retransmitted, with its send time and a delivery-rate snapshot (for RACK-TLP and BBR later).
+// Records are contiguous in sequence space and kept in a fixed ring allocated with the
+// connection's buffers; the byte totals (sacked, lost, retransmitted) are kept incrementally so
+// "pipe" (RFC 6675 section 4) costs nothing per ACK.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "lib/seq.hpp"
+#include "lib/time.hpp"
+
+namespace tachyon {
+
+struct TxRecord {
+    static constexpr uint8_t kSacked = 1;
+    static constexpr uint8_t kLost = 2;
+    static constexpr uint8_t kRetrans = 4;      // retransmitted and still counted in flight
+    static constexpr uint8_t kEverRetrans = 8;  // Karn: no RTT sample from it
+
+    SeqNum seq;
+    uint32_t len = 0;  // sequence space: payload, plus one for a FIN
+    uint8_t flags = 0;
+    Instant sent;            // last transmission
+    uint64_t delivered = 0;  // the connection's delivered bytes when it was sent
+    Instant delivered_time;  // ... and when that count last grew
+
+    SeqNum end() const { return seq + len; }
+    bool has(uint8_t f) const { return (flags & f) != 0; }
+};
+
+// What the acknowledged or SACKed records say for a delivery-rate sample: the most recently sent
+// of them (draft-cheng-iccrg-delivery-rate-estimation 3.3).
+struct RateSource {
+    bool valid = false;
+    bool retransmitted = false;  // some acknowledged record was retransmitted (Karn)
+    uint64_t prior_delivered = 0;
+    Instant prior_time;
+    Instant sent;
+};
+
+class SackScoreboard {
+public:
+    void reset(size_t capacity);
+
+    size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    bool full() const { return count_ == capacity_; }
+    size_t capacity() const { return capacity_; }
+    TxRecord& at(size_t i) { return buf_[wrap(head_ + i)]; }
+    const TxRecord& at(size_t i) const { return buf_[wrap(head_ + i)]; }
+    TxRecord& front() { return at(0); }
+
+    uint32_t sacked_bytes() const { return sacked_; }
+    uint32_t lost_bytes() const { return lost_; }
+    uint32_t retrans_bytes() const { return retrans_; }
+    uint32_t sacked_segments() const { return sacked_segs_; }
+    uint32_t lost_segments() const { return lost_segs_; }
+    SeqNum high_sacked() const { return high_sacked_; }  // valid when sacked_bytes() > 0
+
+    // A new segment [seq, seq + len) was sent (contiguous with the last record).
+    void on_send(SeqNum seq, uint32_t len, Instant now, uint64_t delivered, Instant delivered_time);
+    // Cumulative ACK: drops (or trims) records below ack; returns the bytes they held.
+    uint32_t acknowledge(SeqNum ack, RateSource& rs);
+    // One SACK block; returns the bytes newly marked SACKed (whole records only).
+    uint32_t sack(SeqNum left, SeqNum right, RateSource& rs);
+    // RFC 6675 IsLost: a record with more than (dupthresh - 1) * mss SACKed bytes or dupthresh
+    // SACKed segments above it is lost. Marks every such record; returns whether any was new.
+    bool mark_lost_rfc6675(uint32_t dupthresh, uint32_t mss);
+    // RACK-TLP and NewReno's partial ACK (RFC 6582 3.2 step 5): this record is lost.
+    bool mark_lost_record(size_t index);
+    // RTO (RFC 5681 section 3.1, RFC 6675 5.1): everything not SACKed is lost, retransmissions
+    // are no longer in flight. SACK information is kept, as Linux does.
+    void mark_all_lost();
+    // The peer discarded data it had SACKed (RFC 2018 section 8): forget every SACK.
+    void clear_sacked();
+    // The first record lost and not yet retransmitted, or nullptr.
+    TxRecord* next_lost();
+    void on_retransmit(TxRecord& r, Instant now, uint64_t delivered, Instant delivered_time);
+
+private:
+    size_t wrap(size_t i) const { return i >= capacity_ ? i - capacity_ : i; }
+    size_t lower_bound(SeqNum seq) const;  // first record with end() > seq
+    void set_lost(TxRecord& r);
+    void drop_counts(const TxRecord& r);
+    static void note_rate(const TxRecord& r, RateSource& rs);
+
+    std::unique_ptr<TxRecord[]> buf_;
+    size_t capacity_ = 0;
+    size_t head_ = 0;
+    size_t count_ = 0;
+    uint32_t sacked_ = 0;
+    uint32_t lost_ = 0;
+    uint32_t retrans_ = 0;
+    uint32_t sacked_segs_ = 0;
+    uint32_t lost_segs_ = 0;
+    SeqNum high_sacked_;
+    SeqNum rtx_hint_;   // no record below it is lost and not retransmitted
+    SeqNum lost_mark_;  // records below it were already judged by the RFC 6675 rule
+};
+
+}  // namespace tachyon

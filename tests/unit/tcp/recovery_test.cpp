@@ -1,0 +1,204 @@
+// Loss recovery at segment level: fast retransmit on three duplicate ACKs (RFC 5681 3.2),
+// NewReno partial ACKs (RFC 6582), SACK generation (RFC 2018) and SACK-based recovery (RFC 6675),
+// limited transmit (RFC 3042) and the RTO's cwnd/ssthresh (RFC 5681 3.1).
+#include "tests/unit/tcp/tcp_test_util.hpp"
+
+namespace tachyon::test {
+namespace {
+
+constexpr uint32_t kRcv = kPeerIss + 1;
+constexpr uint32_t kSnd = kServerIss + 1;
+constexpr uint32_t kMss = 1460;
+
+class Recovery : public TcpTest {
+protected:
+    TcpConfig config() const override {
+        TcpConfig c = TcpTest::config();
+        c.defaults.send_buffer = 256 * 1024;
+        c.defaults.receive_buffer = 65535;
+        return c;
+    }
+    // Established with a peer offering SACK-permitted (or not), no timestamps.
+    TcpHandle establish(bool sack, const char* cc = "reno") {
+        listen();
+        send(seg({.flags = kSyn, .seq = kPeerIss, .mss = 1460, .sack_ok = sack}));
+        expect(is_tcp({.flags = kSyn | kAck, .seq = kServerIss, .ack = kPeerIss + 1, .sack_ok = sack}));
+        send(seg({.flags = kAck, .seq = kPeerIss + 1, .ack = kServerIss + 1}));
+        auto h = tcp().accept(listener_);
+        EXPECT_TRUE(h.ok());
+        EXPECT_TRUE(tcp().set_congestion(h.value(), cc).ok());
+        return h.value();
+    }
+    // Queues n full segments and expects the ones the initial window lets out.
+    void send_segments(TcpHandle h, uint32_t n, uint32_t expected) {
+        send_str(h, std::string(n * kMss, 'x'));
+        for (uint32_t i = 0; i < expected; ++i) expect(is_tcp({.seq = kSnd + i * kMss, .len = kMss}));
+        expect_nothing();
+    }
+    void ack(uint32_t a, std::vector<std::pair<uint32_t, uint32_t>> sack = {}) {
+        SegSpec s{.seq = kRcv, .ack = a};
+        s.sack = std::move(sack);
+        send(s);
+    }
+    const TcpConnection& conn(TcpHandle h) { return *tcp().connection(h); }
+};
+
+TEST_F(Recovery, InitialWindowIsTenSegments) {
+    const TcpHandle h = establish(false);
+    send_segments(h, 12, 10);  // RFC 6928: min(10 MSS, max(2 MSS, 14600)) = 14600 bytes
+    EXPECT_EQ(conn(h).cc.cwnd, 14600u);
+    // Slow start with ABC (RFC 3465): one ACK of one segment grows cwnd by one segment, and
+    // the ACK clock releases the two that waited.
+    ack(kSnd + kMss);
+    expect(is_tcp({.seq = kSnd + 10 * kMss, .len = kMss}));
+    expect(is_tcp({.seq = kSnd + 11 * kMss, .len = kMss}));
+    EXPECT_EQ(conn(h).cc.cwnd, 14600u + kMss);
+}
+
+TEST_F(Recovery, ThreeDuplicateAcksRetransmitExactlyOnce) {
+    const TcpHandle h = establish(false);
+    send_segments(h, 10, 10);
+    ack(kSnd + kMss);  // the first arrived, the second was lost
+    ack(kSnd + kMss);
+    ack(kSnd + kMss);
+    expect_nothing();  // two duplicates are not a loss (RFC 5681 3.2)
+    ack(kSnd + kMss);  // the third
+    expect(is_tcp({.seq = kSnd + kMss, .len = kMss}));
+    ack(kSnd + kMss);  // more duplicates: no further retransmission
+    ack(kSnd + kMss);
+    expect_nothing();
+    EXPECT_EQ(counters().fast_retransmits, 1u);
+    EXPECT_EQ(counters().retransmitted_segments, 1u);
+    EXPECT_EQ(counters().retransmit_timeouts, 0u);
+    // RFC 5681 equation (4): ssthresh = FlightSize / 2; no window inflation beyond it.
+    EXPECT_EQ(conn(h).cc.ssthresh, 9u * kMss / 2);
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kRecovery);
+    ack(kSnd + 10 * kMss);  // full ACK: recovery ends with cwnd = ssthresh
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kOpen);
+    EXPECT_EQ(conn(h).cc.cwnd, 9u * kMss / 2);
+}
+
+TEST_F(Recovery, LimitedTransmitSendsNewDataOnTheFirstTwoDuplicates) {
+    const TcpHandle h = establish(false);
+    send_segments(h, 13, 10);
+    ack(kSnd);  // a duplicate of the handshake's ACK does not count: nothing outstanding changed
+    ack(kSnd + kMss);  // cwnd + 1 MSS: two more go
+    expect(is_tcp({.seq = kSnd + 10 * kMss}));
+    expect(is_tcp({.seq = kSnd + 11 * kMss}));
+    ack(kSnd + kMss);  // RFC 3042: each of the first two duplicates lets one new segment go
+    expect(is_tcp({.seq = kSnd + 12 * kMss, .len = kMss}));
+    ack(kSnd + kMss);
+    expect_nothing();  // no new data left
+    ack(kSnd + kMss);
+    expect(is_tcp({.seq = kSnd + kMss, .len = kMss}));
+}
+
+TEST_F(Recovery, NewRenoPartialAckRetransmitsTheNextHole) {
+    const TcpHandle h = establish(false);
+    send_segments(h, 10, 10);
+    for (int i = 0; i < 4; ++i) ack(kSnd + kMss);
+    expect(is_tcp({.seq = kSnd + kMss, .len = kMss}));
+    // The retransmission filled the first hole; the fourth segment was lost too: the partial
+    // ACK (below "recover") retransmits it at once (RFC 6582 3.2 step 4).
+    ack(kSnd + 3 * kMss);
+    expect(is_tcp({.seq = kSnd + 3 * kMss, .len = kMss}));
+    expect_nothing();
+    EXPECT_EQ(counters().partial_acks, 1u);
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kRecovery);
+    ack(kSnd + 10 * kMss);
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kOpen);
+    EXPECT_EQ(counters().fast_retransmits, 1u);
+    EXPECT_EQ(counters().retransmit_timeouts, 0u);
+}
+
+TEST_F(Recovery, SackedSegmentsAboveAHoleMarkItLost) {
+    const TcpHandle h = establish(true);
+    send_segments(h, 10, 10);
+    ack(kSnd + kMss);
+    // Segments 3, 4, 5 SACKed: segment 2 has three SACKed segments above it (RFC 6675 IsLost).
+    ack(kSnd + kMss, {{kSnd + 2 * kMss, kSnd + 3 * kMss}});
+    ack(kSnd + kMss, {{kSnd + 2 * kMss, kSnd + 4 * kMss}});
+    expect_nothing();
+    ack(kSnd + kMss, {{kSnd + 2 * kMss, kSnd + 5 * kMss}});
+    expect(is_tcp({.seq = kSnd + kMss, .len = kMss}));
+    EXPECT_EQ(conn(h).sb.sacked_segments(), 3u);
+    // Segment 7 is missing too: once three above it are SACKed it is retransmitted, and the
+    // SACKed ones are never sent again.
+    ack(kSnd + kMss, {{kSnd + 7 * kMss, kSnd + 10 * kMss}, {kSnd + 2 * kMss, kSnd + 6 * kMss}});
+    expect(is_tcp({.seq = kSnd + 6 * kMss, .len = kMss}));
+    expect_nothing();
+    ack(kSnd + 6 * kMss, {{kSnd + 7 * kMss, kSnd + 10 * kMss}});
+    expect_nothing();
+    ack(kSnd + 10 * kMss);
+    EXPECT_EQ(counters().retransmitted_segments, 2u);
+    EXPECT_EQ(counters().retransmit_timeouts, 0u);
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kOpen);
+}
+
+TEST_F(Recovery, SackBlocksReportTheOutOfOrderQueueMostRecentFirst) {
+    const TcpHandle h = establish(true);
+    auto blocks = [](const Captured& c) {
+        std::vector<std::pair<uint32_t, uint32_t>> v;
+        for (uint8_t i = 0; i < c.tcp.sack_block_count; ++i) {
+            v.emplace_back(c.tcp.sack_blocks[i].left.raw() - kRcv, c.tcp.sack_blocks[i].right.raw() - kRcv);
+        }
+        return v;
+    };
+    using V = std::vector<std::pair<uint32_t, uint32_t>>;
+    send(seg({.seq = kRcv + 100, .ack = kSnd, .data = std::string(100, 'b')}));
+    EXPECT_EQ(blocks(expect(is_tcp({.ack = kRcv}))), (V{{100, 200}}));
+    send(seg({.seq = kRcv + 300, .ack = kSnd, .data = std::string(100, 'd')}));
+    EXPECT_EQ(blocks(expect(is_tcp({.ack = kRcv}))), (V{{300, 400}, {100, 200}}));
+    send(seg({.seq = kRcv + 500, .ack = kSnd, .data = std::string(100, 'f')}));
+    EXPECT_EQ(blocks(expect(is_tcp({.ack = kRcv}))), (V{{500, 600}, {300, 400}, {100, 200}}));
+    // Filling between two ranges merges them; the merged range is the most recent.
+    send(seg({.seq = kRcv + 200, .ack = kSnd, .data = std::string(100, 'c')}));
+    EXPECT_EQ(blocks(expect(is_tcp({.ack = kRcv}))), (V{{100, 400}, {500, 600}}));
+    send(seg({.seq = kRcv + 700, .ack = kSnd, .data = std::string(100, 'h')}));
+    EXPECT_EQ(blocks(expect(is_tcp({.ack = kRcv}))), (V{{700, 800}, {100, 400}, {500, 600}}));
+    // Filling the hole at RCV.NXT is acknowledged at once; absorbed ranges are no longer reported.
+    send(seg({.seq = kRcv, .ack = kSnd, .data = std::string(100, 'a')}));
+    EXPECT_EQ(blocks(expect(is_tcp({.ack = kRcv + 400}))), (V{{700, 800}, {500, 600}}));
+    EXPECT_EQ(tcp().receive_available(h), 400u);
+}
+
+TEST_F(Recovery, TimeoutCollapsesCwndAndRepairsInSlowStart) {
+    const TcpHandle h = establish(false);
+    host_.run_until(at_ms(0));
+    send_segments(h, 4, 4);
+    expect_at(at_ms(200), is_tcp({.seq = kSnd, .len = kMss}));  // RFC 6298 5.4: only the first
+    expect_nothing();
+    EXPECT_EQ(conn(h).cc.cwnd, kMss);  // RFC 5681 3.1: loss window
+    EXPECT_EQ(conn(h).cc.ssthresh, 2u * kMss);  // max(FlightSize / 2, 2 SMSS)
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kLoss);
+    ack(kSnd + kMss);  // slow start: cwnd 2 segments, both lost ones go
+    expect(is_tcp({.seq = kSnd + kMss, .len = kMss}));
+    expect(is_tcp({.seq = kSnd + 2 * kMss, .len = kMss}));
+    expect_nothing();
+    // Duplicate ACKs while repairing after an RTO start no fast recovery (RFC 6582 section 4).
+    for (int i = 0; i < 3; ++i) ack(kSnd + kMss);
+    expect_nothing();
+    ack(kSnd + 4 * kMss);
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kOpen);
+    EXPECT_EQ(counters().fast_retransmits, 0u);
+}
+
+TEST_F(Recovery, LostSynMeansOneSegmentWindowAndThreeSecondRto) {
+    auto h = tcp().open({kLocalIp, kLocalPort}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+    ASSERT_TRUE(h.ok());
+    expect_at(at_ms(0), is_tcp({.flags = kSyn, .seq = kClientIss}));
+    expect_at(at_ms(1000), is_tcp({.flags = kSyn, .seq = kClientIss}));  // the first was lost
+    send(seg({.flags = kSyn | kAck, .seq = kPeerServerIss, .ack = kClientIss + 1, .mss = 1460}), at_ms(1010));
+    expect(is_tcp({.flags = kAck, .ack = kPeerServerIss + 1}));
+    EXPECT_EQ(conn(h.value()).cc.cwnd, kMss);                     // RFC 5681 3.1
+    EXPECT_EQ(conn(h.value()).rtt.rto(), Duration::from_secs(3));  // RFC 6298 5.7
+    send_str(h.value(), std::string(2 * kMss, 'w'));
+    expect(is_tcp({.seq = kClientIss + 1, .len = kMss}));
+    expect_nothing();
+    send(seg({.seq = kPeerServerIss + 1, .ack = kClientIss + 1 + kMss}));
+    expect(is_tcp({.seq = kClientIss + 1 + kMss, .len = kMss}));
+    send(seg({.seq = kPeerServerIss + 1, .ack = kClientIss + 1 + 2 * kMss}));
+}
+
+}  // namespace
+}  // namespace tachyon::test

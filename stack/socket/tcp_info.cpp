@@ -7,24 +7,10 @@ namespace tachyon {
 
 TcpInfo make_tcp_info(const TcpConnection& c) {
     TcpInfo i;
+    static_cast<TcpConnStats&>(i) = TcpLayer::stats_of(c);
     const Tcb& t = c.tcb;
     i.state = c.state == TcpState::kTimeWait ? TcpState::kClosed : c.state;  // as the user socket
-    i.retransmits = c.retries;
-    i.backoff = static_cast<uint8_t>(std::min<uint32_t>(c.rtt.backoff_count(), 255));
-    i.timestamps = t.ts_ok;
-    i.sack = t.sack_ok;
-    i.window_scale = c.negotiated_wscale;
-    i.snd_wscale = t.snd_wscale;
-    i.rcv_wscale = t.rcv_wscale;
-    i.rto = c.rtt.rto();
-    i.rtt_valid = c.rtt.has_sample();
-    i.rtt = c.rtt.srtt();
-    i.rttvar = c.rtt.rttvar();
-    i.snd_mss = t.snd_mss;
-    i.rcv_mss = t.rcv_mss;
     i.bytes_in_flight = static_cast<uint32_t>(std::max(t.snd_nxt - t.snd_una, 0));
-    i.snd_wnd = t.snd_wnd;
-    i.rcv_wnd = t.rcv_wnd;
     i.bytes_readable = static_cast<uint32_t>(c.rcv_buf.readable());
     const int32_t sent = t.snd_nxt - c.snd_buf_seq;
     i.bytes_unsent = static_cast<uint32_t>(c.snd_buf.size() - std::clamp<size_t>(sent > 0 ? sent : 0, 0, c.snd_buf.size()));
@@ -71,7 +57,17 @@ struct tcp_info to_linux(const TcpInfo& i) {
         t.tcpi_rttvar = static_cast<uint32_t>(i.rttvar.us());
     }
     t.tcpi_snd_cwnd = i.snd_cwnd;
+    t.tcpi_snd_ssthresh = i.snd_ssthresh;
+    t.tcpi_ca_state = i.ca_state;
+    t.tcpi_probes = i.probes;
+    t.tcpi_sacked = i.sacked;
+    t.tcpi_lost = i.lost;
+    t.tcpi_retrans = (i.retrans + mss - 1) / mss;
+    t.tcpi_total_retrans = i.total_retrans;
+    t.tcpi_reordering = i.reordering;
+    t.tcpi_pmtu = i.pmtu;
     t.tcpi_rcv_space = i.rcv_wnd;
+    // glibc's struct tcp_info ends at tcpi_total_retrans: byte counts and min_rtt are in TcpInfo.
     return t;
 }
 

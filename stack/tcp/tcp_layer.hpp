@@ -114,6 +114,8 @@ public:
     Result<void> quick_ack(TcpHandle h);
     // TCP_INFO-like statistics; nullopt for a stale handle.
     std::optional<TcpConnStats> conn_stats(TcpHandle h) const;
+    // The same from the read-only view of a connection (the socket API's TCP_INFO).
+    static TcpConnStats stats_of(const TcpConnection& connection);
 
     const TcpCounters& counters() const { return counters_; }
     const TcpConfig& config() const { return config_; }

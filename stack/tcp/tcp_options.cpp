@@ -136,6 +136,11 @@ Result<void> TcpLayer::set_max_segment(TcpHandle h, uint16_t mss) {
 std::optional<TcpConnStats> TcpLayer::conn_stats(TcpHandle h) const {
     const TcpConnection* c = user_conn(h);
     if (c == nullptr) return std::nullopt;
+    return stats_of(*c);
+}
+
+TcpConnStats TcpLayer::stats_of(const TcpConnection& connection) {
+    const TcpConnection* c = &connection;
     TcpConnStats s;
     const Tcb& t = c->tcb;
     s.state = c->state;

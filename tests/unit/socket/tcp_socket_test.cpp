@@ -207,7 +207,9 @@ TEST_F(TcpSocket, TcpInfoReportsTheConnection) {
     EXPECT_TRUE(i.rtt_valid);
     EXPECT_GE(i.rto, Duration::from_ms(200));
     EXPECT_EQ(i.bytes_in_flight, 0u);
-    EXPECT_EQ(i.snd_cwnd, 0u);  // no congestion control yet
+    EXPECT_EQ(i.snd_cwnd, 10u);  // RFC 6928 initial window, still in slow start after 4 bytes
+    EXPECT_STREQ(i.congestion, "cubic");
+    EXPECT_EQ(i.bytes_acked, 5u);  // the SYN counts, as in Linux (ss shows bytes_acked:1 when idle)
     struct tcp_info raw {};
     Result<size_t> n = k.c.try_getsockopt(IPPROTO_TCP, TCP_INFO, std::as_writable_bytes(std::span(&raw, 1)));
     ASSERT_TRUE(n.ok());
@@ -216,6 +218,8 @@ TEST_F(TcpSocket, TcpInfoReportsTheConnection) {
     EXPECT_EQ(raw.tcpi_snd_mss, 1448u);
     EXPECT_EQ(raw.tcpi_options & 7, 7);
     EXPECT_EQ(raw.tcpi_rto, static_cast<uint32_t>(i.rto.us()));
+    EXPECT_EQ(raw.tcpi_snd_cwnd, 10u);
+    EXPECT_EQ(raw.tcpi_snd_ssthresh, i.snd_ssthresh);
     EXPECT_EQ(k.l.tcp_info().state, TcpState::kListen);
     EXPECT_EQ(a().socket().tcp_info().state, TcpState::kClosed);
 }

@@ -149,6 +149,11 @@ void FaultModel::flip_random_bit(Packet& pkt) {
     const size_t byte = static_cast<size_t>(corrupt_rng_.below(pkt.size()));
     const auto bit = static_cast<unsigned>(corrupt_rng_.below(8));
     pkt.data()[byte] ^= static_cast<std::byte>(1u << bit);
+    // A device's "checksum verified" verdict was about the frame before the flip: drop it, so the
+    // stack checks the corrupted frame in software as it would a frame from a device without RX
+    // offload. (TX offload requests stay: a device computing the checksum after the flip hides it,
+    // as a real NIC would for corruption in host memory.)
+    pkt.meta().rx_flags = 0;
 }
 
 Duration FaultModel::serialisation_time(size_t len) const {

@@ -169,6 +169,32 @@ TEST_F(FaultInjectorTest, CorruptionFlipsExactlyOneBit) {
     EXPECT_EQ(fi.fault_stats().corrupted, kFrames);
 }
 
+// A device's checksum verdict described the frame before the flip: a corrupted frame loses it, so
+// the stack verifies it in software; an untouched frame keeps it.
+TEST_F(FaultInjectorTest, CorruptionClearsTheDevicesChecksumVerdict) {
+    FaultInjectorConfig cfg;
+    cfg.tx.corrupt = 0.5;
+    FaultInjector fi(sink_, clock_, &copies_, cfg);
+    constexpr uint8_t kGood = PacketMeta::kRxIpCsumGood | PacketMeta::kRxL4CsumGood;
+    for (uint32_t i = 0; i < 100; ++i) {
+        Packet p = make_frame(pool_, i, 64);
+        p.meta().rx_flags = kGood;
+        Packet burst[1] = {std::move(p)};
+        ASSERT_EQ(fi.tx_burst(burst), 1u);
+    }
+    ASSERT_EQ(sink_.records.size(), 100u);
+    size_t corrupted = 0;
+    for (uint32_t i = 0; i < 100; ++i) {  // in order: no reordering configured
+        const auto& r = sink_.records[i];
+        const bool changed = r.bytes != frame_bytes(i, 64);
+        corrupted += changed ? 1 : 0;
+        EXPECT_EQ(r.rx_flags, changed ? 0 : kGood) << "frame " << i;
+    }
+    EXPECT_EQ(corrupted, fi.fault_stats().corrupted);
+    EXPECT_GT(corrupted, 0u);
+    EXPECT_LT(corrupted, 100u);
+}
+
 TEST_F(FaultInjectorTest, DelayReleasesExactlyAtTheDeadline) {
     FaultInjectorConfig cfg;
     cfg.tx.delay = Duration::from_ms(5);

@@ -56,6 +56,7 @@ public:
         Instant at;
         std::vector<std::byte> bytes;
         uint32_t id;
+        uint8_t rx_flags;
     };
 
     explicit RecordingDevice(const Clock& clock) : clock_(clock) {}
@@ -64,7 +65,7 @@ public:
     size_t tx_burst(std::span<Packet> pkts) override {
         const size_t n = pkts.size() < accept_per_call ? pkts.size() : accept_per_call;
         for (size_t i = 0; i < n; ++i) {
-            records.push_back({clock_.now(), bytes_of(pkts[i]), frame_id(pkts[i])});
+            records.push_back({clock_.now(), bytes_of(pkts[i]), frame_id(pkts[i]), pkts[i].meta().rx_flags});
             pkts[i].reset();
         }
         ++calls;

@@ -1,0 +1,139 @@
+// `tachyon perf`: its server against Debian's sockperf client (ping-pong and throughput), and its
+// client against its server on the kernel's sockets, with the side-by-side kernel run.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include "tests/interop/tool/tool_fixture.hpp"
+
+namespace tachyon::tooltest {
+namespace {
+
+int next_port() {
+    static int port = 40000 + static_cast<int>(getpid() % 5000) * 4;
+    return port++;
+}
+
+Running start_perf_server(PeerKind kind, int port) {
+    return start_on_peer(kind, {"perf", "server"}, {"--port", std::to_string(port)}, "perf server: tachyon");
+}
+
+TEST(Perf, ServerAnswersSockperfPingPong) {
+    const int port = next_port();
+    Running r = start_perf_server(primary_kind(), port);
+    ASSERT_TRUE(r.tachyon);
+    for (const char* size : {"64", "3000"}) {
+        SCOPED_TRACE(size);
+        const RunResult s = run(r.peer->kernel({"sockperf", "ping-pong", "--tcp", "-i", r.peer->tachyon_ip(), "-p",
+                                                std::to_string(port), "-t", "2", "-m", size}),
+                                60s);
+        ASSERT_EQ(s.status, 0) << s.out;
+        // The measured part (the total run may end with one message in flight).
+        const size_t valid = s.out.find("[Valid Duration]");
+        ASSERT_NE(valid, std::string::npos) << s.out;
+        const std::string stats = s.out.substr(valid);
+        const long long sent = number_after(stats, "SentMessages=");
+        EXPECT_GT(sent, 100) << s.out;
+        EXPECT_EQ(number_after(stats, "ReceivedMessages="), sent) << s.out;
+        EXPECT_EQ(number_after(s.out, "# dropped messages ="), 0) << s.out;
+        EXPECT_NE(s.out.find("Summary: Latency is"), std::string::npos) << s.out;
+    }
+    stop_cleanly(r);
+    EXPECT_NE(r.tachyon->output().find(", 0 protocol errors"), std::string::npos) << r.tachyon->output();
+}
+
+TEST(Perf, ServerTakesSockperfThroughput) {
+    const int port = next_port();
+    Running r = start_perf_server(primary_kind(), port);
+    ASSERT_TRUE(r.tachyon);
+    const RunResult s = run(r.peer->kernel({"sockperf", "throughput", "--tcp", "-i", r.peer->tachyon_ip(), "-p",
+                                            std::to_string(port), "-t", "2", "-m", "1400"}),
+                            60s);
+    ASSERT_EQ(s.status, 0) << s.out;
+    const long long sent = number_after(s.out, "Total of");
+    EXPECT_GT(sent, 1000) << s.out;
+    EXPECT_NE(s.out.find("Summary: BandWidth is"), std::string::npos) << s.out;
+    stop_cleanly(r);
+    // Everything sockperf sent arrived and was parsed as messages (warm-up messages included).
+    const std::string out = r.tachyon->output();
+    EXPECT_GE(number_after(out, "connections,"), sent) << out;
+    EXPECT_NE(out.find(", 0 protocol errors"), std::string::npos) << out;
+}
+
+// A perf server on the kernel's sockets in the kernel peer's namespace, blocking (no busy core).
+std::unique_ptr<Process> kernel_server(const Peer& peer, int port) {
+    auto p = Process::start(
+        peer.kernel({tachyon_bin(), "perf", "server", "--kernel", "--idle", "backoff", "--port", std::to_string(port)}));
+    EXPECT_TRUE(p->wait_output("perf server: kernel sockets", 10s)) << p->output();
+    return p;
+}
+
+struct ClientResult {
+    int status = -1;
+    std::string out;
+};
+
+ClientResult perf_client(const std::string& test, const std::vector<std::string>& extra) {
+    const int port = next_port();
+    std::string error;
+    auto peer = Peer::create(primary_kind(), error);
+    if (!peer) {
+        ADD_FAILURE() << error;
+        return {};
+    }
+    auto server = kernel_server(*peer, port);
+    std::vector<std::string> argv = {tachyon_bin(), "perf", "client"};
+    for (const std::string& a : peer->net_args()) argv.push_back(a);
+    argv.insert(argv.end(), {peer->kernel_ip() + ":" + std::to_string(port), "--test", test, "--warmup", "0.5",
+                             "--duration", "1", "--json", "--timeout", "10"});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto p = Process::start(argv);
+    if (!peer->attach(*p, error)) {
+        ADD_FAILURE() << error;
+        return {};
+    }
+    ClientResult c;
+    c.status = p->wait(90s);
+    c.out = p->output();
+    EXPECT_EQ(server->stop(), 0) << server->output();
+    return c;
+}
+
+TEST(Perf, ClientLatencyAgainstAKernelServerWithTheKernelSideBySide) {
+    // The kernel run: a second kernel server in this namespace, over loopback.
+    const int kport = next_port();
+    auto kserver = Process::start(
+        {tachyon_bin(), "perf", "server", "--kernel", "--idle", "backoff", "--port", std::to_string(kport)});
+    ASSERT_TRUE(kserver->wait_output("perf server: kernel sockets", 10s)) << kserver->output();
+    const ClientResult c =
+        perf_client("latency", {"--kernel", "--kernel-server", "127.0.0.1:" + std::to_string(kport)});
+    ASSERT_EQ(c.status, 0) << c.out;
+    EXPECT_NE(c.out.find("\"test\": \"latency\""), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("\"transport\": \"tachyon\""), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("\"transport\": \"kernel-blocking\""), std::string::npos) << c.out;
+    EXPECT_GT(number_after(c.out, "\"count\":"), 10) << c.out;
+    EXPECT_GT(number_after(c.out, "\"rtt_p99_9_us\":"), 0) << c.out;
+    EXPECT_NE(c.out.find("\"speedup\": {"), std::string::npos) << c.out;
+    EXPECT_EQ(kserver->stop(), 0);
+}
+
+TEST(Perf, ClientThroughputRateAndConnectionsPerSecond) {
+    for (const char* test : {"throughput", "rate", "cps"}) {
+        SCOPED_TRACE(test);
+        const ClientResult c = perf_client(test, {});
+        ASSERT_EQ(c.status, 0) << c.out;
+        EXPECT_NE(c.out.find(std::string("\"test\": \"") + test + "\""), std::string::npos) << c.out;
+        EXPECT_GT(number_after(c.out, "\"count\":"), 10) << c.out;
+        if (std::string(test) != "cps") {
+            EXPECT_GT(number_after(c.out, "\"bytes\":"), 1000) << c.out;
+        } else {
+            EXPECT_NE(c.out.find("\"connections_per_s\":"), std::string::npos) << c.out;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace tachyon::tooltest

@@ -125,7 +125,11 @@ Result<KernelSocket> KernelNet::connect(SocketAddress to, Duration timeout) {
     if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
         if (errno != EINPROGRESS) return sys_error("cannot connect to", to, errno);
         pollfd p{s.fd(), POLLOUT, 0};
-        if (::poll(&p, 1, static_cast<int>(timeout.ms())) != 1) return sys_error("cannot connect to", to, ETIMEDOUT);
+        int ready;
+        do {
+            ready = ::poll(&p, 1, static_cast<int>(timeout.ms()));
+        } while (ready < 0 && errno == EINTR);
+        if (ready != 1) return sys_error("cannot connect to", to, ETIMEDOUT);
         int err = 0;
         socklen_t len = sizeof err;
         getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
@@ -141,14 +145,22 @@ Result<KernelSocket> KernelNet::connect(SocketAddress to, Duration timeout) {
     return s;
 }
 
+// A signal (DPDK's threads, the progress timer) may interrupt a blocking call: retry it, as the
+// kernel-socket figure must not fail where the Tachyon one would not.
 Result<size_t> KernelNet::send(KernelSocket& s, std::span<const std::byte> d) {
-    const ssize_t n = ::send(s.fd(), d.data(), d.size(), MSG_NOSIGNAL);
+    ssize_t n;
+    do {
+        n = ::send(s.fd(), d.data(), d.size(), MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
     if (n < 0) return Result<size_t>::fail(errno == EWOULDBLOCK ? EAGAIN : errno);
     return static_cast<size_t>(n);
 }
 
 Result<size_t> KernelNet::recv(KernelSocket& s, std::span<std::byte> d) {
-    const ssize_t n = ::recv(s.fd(), d.data(), d.size(), 0);
+    ssize_t n;
+    do {
+        n = ::recv(s.fd(), d.data(), d.size(), 0);
+    } while (n < 0 && errno == EINTR);
     if (n < 0) return Result<size_t>::fail(errno == EWOULDBLOCK ? EAGAIN : errno);
     return static_cast<size_t>(n);
 }

@@ -3,16 +3,15 @@
 #  1. installs packages, builds a release build (warnings as errors) and runs the unit, simulation and
 #     interop suites (interop needs root: network namespaces, TAP, veth);
 #  2. builds with ASan+UBSan (without the DPDK and AF_XDP drivers, whose tests need the kernel peer)
-#     and runs the unit and simulation suites under them;
-#  3. builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS (default 30).
-# Ends with the line "N passed, M failed" counting individual test cases of all three.
+#     and runs the unit and simulation suites under them.
+# Ends with the line "N passed, M failed" counting individual test cases of both.
+# TODO(issue 9): the libFuzzer targets join this run when they land (scripts/count-cases.py already
+# counts a results file of "<target> ok|CRASH" lines as cases).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 RELEASE=${TACHYON_BUILD:-build/release}
 ASAN=${TACHYON_ASAN_BUILD:-build/asan}
-FUZZ=${FUZZ_BUILD:-build/fuzz}
-export FUZZ_BUILD=$FUZZ
 
 scripts/setup.sh "$RELEASE" -Dbuildtype=release -Dwerror=true || exit 1
 scripts/setup.sh "$ASAN" -Dbuildtype=debug -Dwerror=true -Db_sanitize=address,undefined \
@@ -27,8 +26,5 @@ meson test -C "$RELEASE" --no-rebuild --num-processes 1 --print-errorlogs \
 echo "== asan+ubsan: unit, sim"
 meson test -C "$ASAN" --no-rebuild --num-processes 2 --print-errorlogs --timeout-multiplier 4 \
   --suite unit --suite sim | tail -n 12
-echo "== fuzz (${FUZZ_SECONDS:-30} s per target)"
-mkdir -p "$FUZZ"
-scripts/fuzz.sh | tee "$FUZZ/results.txt"
 
-python3 scripts/count-cases.py "$RELEASE" "$ASAN" "$FUZZ/results.txt"
+python3 scripts/count-cases.py "$RELEASE" "$ASAN"

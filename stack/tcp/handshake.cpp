@@ -124,7 +124,7 @@ void TcpLayer::listen_input(TcpListener& l, const TcpTuple& t, const TcpRepr& se
         ++counters_.accept_queue_full;
         return;
     }
-    TcpConnection* c = table_.allocate();
+    TcpConnection* c = allocate_connection();
     if (c == nullptr) {
         ++counters_.table_full;
         return;

@@ -132,6 +132,11 @@ struct TcpConnection {
     uint32_t q_prev = kNoIndex;
     uint32_t q_next = kNoIndex;
 
+    // Orphaned TIME-WAIT linkage (time_wait_list.hpp), oldest first.
+    bool in_time_wait_list = false;
+    uint32_t tw_prev = kNoIndex;
+    uint32_t tw_next = kNoIndex;
+
     TcpHandle handle() const { return {index, generation}; }
     // Sequence number just past the last byte of data the user queued.
     SeqNum snd_data_end() const { return snd_buf_seq + static_cast<uint32_t>(snd_buf.size()); }

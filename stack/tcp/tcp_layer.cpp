@@ -104,7 +104,7 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
     }
     const TcpTuple t{local.addr, local.port, remote.addr, remote.port};
     if (table_.find(t) != nullptr) return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
-    TcpConnection* c = table_.allocate();
+    TcpConnection* c = allocate_connection();
     if (c == nullptr) {
         ++counters_.table_full;
         return Result<TcpHandle>::fail(ENOBUFS, "connection table full");
@@ -274,6 +274,7 @@ Result<void> TcpLayer::close(TcpHandle h) {
         if (c->state == TcpState::kFinWait2) arm_fin_wait2(*c);
     }
     c->user_owned = false;
+    sync_time_wait_list(*c);
     finish(*c);
     return {};
 }
@@ -332,6 +333,25 @@ void TcpLayer::enter_closed(TcpConnection& c, int error) {
     host_.timers().cancel(c.keepalive_timer);
     table_.erase(c);
     detach_from_listener(c);
+    time_wait_.remove(table_, c);
+}
+
+TcpConnection* TcpLayer::allocate_connection() {
+    TcpConnection* c = table_.allocate();
+    if (c != nullptr || time_wait_.empty()) return c;
+    TcpConnection& oldest = table_.slot(time_wait_.front());
+    ++counters_.time_wait_recycled;
+    enter_closed(oldest, 0);
+    finish(oldest);
+    return table_.allocate();
+}
+
+void TcpLayer::sync_time_wait_list(TcpConnection& c) {
+    if (c.in_use && c.state == TcpState::kTimeWait && !c.user_owned && c.queue == ListenQueue::kNone) {
+        if (!c.in_time_wait_list) time_wait_.push_back(table_, c);
+    } else {
+        time_wait_.remove(table_, c);
+    }
 }
 
 void TcpLayer::detach_from_listener(TcpConnection& c) {

@@ -37,6 +37,7 @@
 #include "stack/tcp/tcp_conn_stats.hpp"
 #include "stack/tcp/tcp_counters.hpp"
 #include "stack/tcp/tcp_types.hpp"
+#include "stack/tcp/time_wait_list.hpp"
 #include "stack/wire/tcp.hpp"
 
 namespace tachyon {
@@ -129,6 +130,10 @@ private:
     void enter_established(TcpConnection& c);
     void enter_closed(TcpConnection& c, int error);
     void finish(TcpConnection& c);  // frees the slot once CLOSED and nobody holds it
+    // A free slot; when there is none, the oldest orphan in TIME-WAIT gives up its slot.
+    TcpConnection* allocate_connection();
+    // Links c into time_wait_ while it is an orphan in TIME-WAIT, unlinks it otherwise.
+    void sync_time_wait_list(TcpConnection& c);
     void detach_from_listener(TcpConnection& c);
     void maybe_window_update(TcpConnection& c);
     std::optional<uint16_t> ephemeral_port(Ipv4Address local, TcpEndpoint remote);
@@ -227,6 +232,7 @@ private:
     IsnGenerator isn_;
     ConnectionTable table_;
     ListenerTable listeners_;
+    TimeWaitList time_wait_;  // orphans in TIME-WAIT, oldest first
     TcpCounters counters_;
     // RFC 5961 section 7 rate limit: challenge ACKs sent in the current one-second window.
     Instant challenge_window_start_;

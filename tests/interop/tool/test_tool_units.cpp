@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -152,7 +153,9 @@ TEST(StatShm, PublishedSnapshotsReadBackConsistently) {
     ASSERT_EQ(listed.size(), 1u);
     EXPECT_EQ(listed[0].pid, getpid());
 
-    // A writer publishing as fast as it can; every copy the reader gets must be one snapshot.
+    // A writer publishing far more often than a real process does (NetHost publishes every few
+    // milliseconds), with a pause of a few microseconds between snapshots as a real publisher has,
+    // so that a reader can complete a copy; every copy the reader gets must be one snapshot.
     std::atomic<bool> done{false};
     std::thread writer([&] {
         auto s = std::make_unique<StatSnapshot>();
@@ -162,8 +165,18 @@ TEST(StatShm, PublishedSnapshotsReadBackConsistently) {
             s->connection_count = static_cast<uint32_t>(k % StatSnapshot::kMaxConnections);
             for (auto& c : s->connections) c.rx_queue = static_cast<uint32_t>(k);
             (*pub)->publish(*s);
+            std::this_thread::sleep_for(std::chrono::microseconds(20));
         }
     });
+    // Joins the writer also when an ASSERT below returns early (a joinable thread would terminate).
+    struct JoinOnExit {
+        std::atomic<bool>& done;
+        std::thread& t;
+        ~JoinOnExit() {
+            done = true;
+            if (t.joinable()) t.join();
+        }
+    } join_on_exit{done, writer};
     uint64_t last = 0;
     for (int i = 0; i < 300; ++i) {
         auto r = read_published(path);

@@ -17,15 +17,34 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 
+def failure_excerpt(output: str, limit: int = 10):
+    """The lines that say why an executable failed: GoogleTest's failure reports (the line naming
+    the file and the lines after it), sanitizer headlines, or else the last lines it printed."""
+    lines = [l.rstrip() for l in output.splitlines() if l.strip()]
+    picked = []
+    for i, l in enumerate(lines):
+        if ": Failure" in l or "ERROR: AddressSanitizer" in l or "runtime error" in l or \
+                "terminate called" in l or l.startswith("[  FAILED  ] ") and "ms)" in l:
+            picked += lines[i:i + 7] if ": Failure" in l else [l]
+    return (picked or lines[-limit:])[:limit]
+
+
+details = []  # (test, its output) of every executable that failed
+
+
 def count(build: Path):
     passed, failed, skipped, failures = 0, 0, 0, []
     cases_by_exe = {}  # test name -> [passed, failed]
     junit = build / "meson-logs" / "testlog.junit.xml"
     if junit.exists():
         for suite in ET.parse(junit).getroot().iter("testsuite"):
-            # meson names a gtest suite "<project>.<test name>.<gtest suite>"
+            # meson names a gtest suite "<project>.<test name>.<gtest suite>"; a test without gtest
+            # cases (not gtest, or died before writing them) is a case of the suite "<project>":
+            # testlog.json counts those, once.
             parts = suite.get("name", "").split(".")
-            exe = parts[1] if len(parts) > 2 else None
+            if len(parts) <= 2:
+                continue
+            exe = parts[1]
             for case in suite.iter("testcase"):
                 bucket = cases_by_exe.setdefault(exe, [0, 0])
                 if case.find("failure") is not None or case.find("error") is not None:
@@ -45,7 +64,9 @@ def count(build: Path):
             result = json.loads(line)
             name, outcome = result["name"], result["result"]
             seen = cases_by_exe.get(name)
-            ok = outcome in ("OK", "EXPECTEDFAIL")
+            ok = outcome in ("OK", "EXPECTEDFAIL", "SKIP")
+            if not ok:
+                details.append((f"{build.name}: {name} ({outcome})", result.get("stdout", "")))
             if outcome == "SKIP":
                 skipped += 1
             elif seen is None:  # not a gtest executable (or it died before writing its cases)
@@ -82,6 +103,11 @@ def main():
         print(f"{arg}: {p} passed, {f} failed, {s} skipped")
         total_p, total_f, total_s = total_p + p, total_f + f, total_s + s
         all_failures += fl
+    # Why, for the first failing executables (CI shows only the end of the output).
+    for test, output in details[:3]:
+        print(f"--- {test}:")
+        for l in failure_excerpt(output):
+            print(f"    {l[:160]}")
     for name in all_failures:
         print(f"FAILED: {name}")
     print(f"{total_p} passed, {total_f} failed")

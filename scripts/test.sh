@@ -4,9 +4,9 @@
 #     interop suites (interop needs root: network namespaces, TAP, veth);
 #  2. builds with ASan+UBSan (without the DPDK and AF_XDP drivers, whose tests need the kernel peer)
 #     and runs the unit and simulation suites under them.
-# Ends with the line "N passed, M failed" counting individual test cases of both.
-# TODO(issue 9): the libFuzzer targets join this run when they land (scripts/count-cases.py already
-# counts a results file of "<target> ok|CRASH" lines as cases).
+#  3. builds the libFuzzer targets with clang (ASan+UBSan) and runs each for FUZZ_SECONDS (60 by
+#     default) from its seed corpus (scripts/fuzz.sh); each target counts as one case.
+# Ends with the line "N passed, M failed" counting individual test cases of all three.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +27,10 @@ echo "== asan+ubsan: unit, sim"
 meson test -C "$ASAN" --no-rebuild --num-processes 2 --print-errorlogs --timeout-multiplier 4 \
   --suite unit --suite sim | tail -n 12
 
-python3 scripts/count-cases.py "$RELEASE" "$ASAN"
+echo "== libFuzzer targets, ${FUZZ_SECONDS:=60} s each"
+export FUZZ_SECONDS FUZZ_BUILD=${FUZZ_BUILD:-build/fuzz}
+mkdir -p "$FUZZ_BUILD"
+FUZZ_RESULTS=$FUZZ_BUILD/results.txt
+bash scripts/fuzz.sh | tee "$FUZZ_RESULTS"
+
+python3 scripts/count-cases.py "$RELEASE" "$ASAN" "$FUZZ_RESULTS"

@@ -85,7 +85,9 @@ void TcpLayer::keepalive_timeout(TcpConnection& c) {
     if (!c.config.keepalive || !is_synchronized(s) || s == TcpState::kTimeWait) return;
     const Instant now = host_.now();
     if (c.tcb.snd_una != c.tcb.snd_nxt || c.tcb.snd_nxt < c.snd_data_end()) {
-        c.probes_out = 0;
+        // Not idle: the retransmission or persist timer watches the peer. probes_out is left
+        // alone, as Linux's tcp_keepalive_timer does: the persist timer counts its zero-window
+        // probes in it, and a reset here would keep a dead zero-window peer alive for ever.
         host_.timers().arm(c.keepalive_timer, now + c.config.keepalive_idle);
         return;
     }

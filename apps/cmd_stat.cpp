@@ -2,6 +2,7 @@
 // the snapshots they publish in /dev/shm (apps/stat_shm.hpp) without touching their fast path.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -21,12 +22,15 @@ struct StatOptions {
     std::string dir = "/dev/shm";
 };
 
-int show(const StatOptions& opt, const std::string& path) {
+// 0: shown; 1: failed; -1 (only when listing every process): a file of another Tachyon build,
+// skipped with a note, so that one foreign process does not hide the others.
+int show(const StatOptions& opt, const std::string& path, bool listing = false) {
     auto snap = std::make_unique<StatSnapshot>();
     auto r = read_published(path);
     if (!r) {
-        std::fprintf(stderr, "tachyon stat: %s\n", r.error().message().c_str());
-        return 1;
+        std::fprintf(stderr, "tachyon stat: %s%s\n", r.error().message().c_str(),
+                     listing && r.error().code == EPROTO ? " (skipped)" : "");
+        return listing && r.error().code == EPROTO ? -1 : 1;
     }
     *snap = r.value();
     if (opt.json) {
@@ -62,11 +66,14 @@ int run_stat(const StatOptions& opt) {
         return 1;
     }
     int rc = 0;
-    for (size_t i = 0; i < procs.size(); ++i) {
-        if (i != 0 && !opt.json) std::printf("\n");
-        rc |= show(opt, procs[i].path);
+    size_t shown = 0;
+    for (const PublishedProcess& p : procs) {
+        if (shown != 0 && !opt.json) std::printf("\n");
+        const int one = show(opt, p.path, true);
+        if (one > 0) rc = 1;
+        if (one == 0) ++shown;
     }
-    return rc;
+    return shown == 0 ? 1 : rc;
 }
 
 }  // namespace

@@ -193,6 +193,28 @@ TEST(StatShm, PublishedSnapshotsReadBackConsistently) {
     EXPECT_TRUE(list_published(dir).empty());
 }
 
+// A snapshot written by another Tachyon build (another layout) is skipped with a note when `tachyon
+// stat` lists every process, instead of hiding the others.
+TEST(StatShm, ListingSkipsASnapshotOfAnotherBuild) {
+    const std::string dir = temp_dir() + "/" + unique_name("shm");
+    ASSERT_EQ(tooltest::run({"mkdir", "-p", dir}).status, 0);
+    auto pub = StatPublisher::create(dir);
+    ASSERT_TRUE(pub) << pub.error().message();
+    StatSnapshot s{};
+    s.stack.rx_frames = 42;
+    (*pub)->publish(s);
+    // pid 1 always runs: its file counts as a live publisher, with a header no build of ours wrote.
+    ASSERT_EQ(tooltest::run({"sh", "-c", "head -c 4096 /dev/urandom > " + dir + "/tachyon-1"}).status, 0);
+    const tooltest::RunResult r = tooltest::run({tooltest::tachyon_bin(), "stat", "--dir", dir, "--counters"});
+    EXPECT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find("42 frames received"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("another Tachyon build"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(skipped)"), std::string::npos) << r.out;
+    // Alone, the foreign file is an error.
+    pub.value().reset();
+    EXPECT_NE(tooltest::run({tooltest::tachyon_bin(), "stat", "--dir", dir}).status, 0);
+}
+
 TEST(PerfProtocol, HeaderIsSockperfsNetworkOrderLayout) {
     std::array<std::byte, perf::kHeaderLen> b{};
     perf::encode(perf::Header{0x0102030405060708, perf::kFlagClient | perf::kFlagPong, 0x00000040}, b);

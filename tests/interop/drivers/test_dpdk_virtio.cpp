@@ -6,9 +6,10 @@
 //   net_virtio_user0  <-vhost-user->  net_vhost0 <-> forwarder <-> net_tap0  <-TAP->  tcydvt0 10.78.3.1
 //   10.78.3.2, kVirtioMac
 //
-// The forwarder moves mbufs between the two ports without copying them (a received mbuf is sent as
-// it is on the other port), and has the TAP complete checksums the guest left partial. No hugepages are
-// needed: with --no-huge, DPDK 22.11 backs EAL memory with memfd, which vhost-user can share.
+// The forwarder (dpdk_vhost_forwarder.hpp, shared with the TCP interop tests) moves mbufs between
+// the two ports without copying them, and has the TAP complete checksums the guest left partial. No
+// hugepages are needed: with --no-huge, DPDK 22.11 backs EAL memory with memfd, which vhost-user can
+// share.
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "drivers/dpdk/eal.hpp"
 #include "drivers/dpdk/mbuf_packet.hpp"
+#include "tests/interop/drivers/dpdk_vhost_forwarder.hpp"
 #include "tests/interop/drivers/test_dpdk_util.hpp"
 
 namespace tachyon {
@@ -36,44 +38,14 @@ constexpr uint32_t kOurIp = ip4(10, 78, 3, 2);
 const EthernetAddress kVirtioMac{{0x02, 0x00, 0x00, 0x00, 0x78, 0x03}};
 const EthernetAddress kKernelMac{{0x02, 0x00, 0x00, 0x00, 0x78, 0x31}};
 
-// ---- the peer process: vhost <-> TAP forwarder ---------------------------------------------------
-
-// A guest's TCP/UDP packet with a partial checksum (virtio NEEDS_CSUM: only the pseudo-header sum in
-// the field) reaches the vhost port flagged RTE_MBUF_F_RX_L4_CKSUM_NONE: "not correct in the data,
-// but verified". A switch forwarding it to a port that checks (the kernel behind the TAP) must have
-// the checksum completed there, as OVS does: the forwarder asks the TAP side for the offload.
-void complete_guest_checksum(Packet& p) {
-    rte_mbuf* m = mbuf_of(p);
-    if (m == nullptr || (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE) return;
-    Frame f{p.bytes()};
-    if (!f.is_ipv4()) return;
-    if (f.ip_proto() == kProtoTcp) p.meta().tx_flags = PacketMeta::kTxTcpCsum;
-    if (f.ip_proto() == kProtoUdp) p.meta().tx_flags = PacketMeta::kTxUdpCsum;
-    p.meta().l2_len = kEthLen;
-    p.meta().l3_len = static_cast<uint16_t>(f.ip_header_len());
-}
-
-// Moves one burst from `from` to `to`; what `to` refuses is dropped (a switch does the same).
-size_t forward(DpdkDevice& from, DpdkDevice& to) {
-    Packet burst[Device::kMaxBurst];
-    size_t n = from.rx_burst(burst);
-    if (n > 0) to.tx_burst(std::span(burst, n));
-    return n;
-}
+// ---- the peer process: vhost <-> TAP forwarder (dpdk_vhost_forwarder.hpp) ------------------------
 
 TEST(DpdkVhostPeer, ForwardBetweenVhostAndTap) {
     const char* sock = std::getenv(kPeerEnv);
     if (sock == nullptr) GTEST_SKIP() << "runs only as the peer process of DpdkVirtio";
     ASSERT_TRUE(enter_private_netns());
-    DpdkConfig vc;
-    vc.eal_args = {std::string("--vdev=net_vhost0,iface=") + sock + ",queues=1", "--vdev=net_tap0,iface=" + kTapIface};
-    vc.port_name = "net_vhost0";
-    auto vhost = DpdkDevice::open(vc);
-    ASSERT_TRUE(vhost.ok()) << vhost.error().message();
-    DpdkConfig tc;
-    tc.port_name = "net_tap0";
-    auto tap = DpdkDevice::open(tc);
-    ASSERT_TRUE(tap.ok()) << tap.error().message();
+    auto ports = test::open_vhost_tap_ports(sock, kTapIface);
+    ASSERT_TRUE(ports.ok()) << ports.error().message();
     ASSERT_EQ(run("sysctl -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"), 0);
     ASSERT_EQ(run("ip link set dev " + kTapIface + " address " + kKernelMac.to_string()), 0);
     ASSERT_EQ(run("ip addr add 10.78.3.1/24 dev " + kTapIface), 0);
@@ -82,33 +54,23 @@ TEST(DpdkVhostPeer, ForwardBetweenVhostAndTap) {
 
     // Forward until the guest says goodbye with a kByeType frame (or the deadline). The link state
     // alone cannot tell: the guest resets the device while it configures its port.
+    DpdkDevice& vhost = *ports->vhost;
+    DpdkDevice& tap = *ports->tap;
     bool was_up = false;
     bool bye = false;
+    test::VhostTapForwarder forwarder(vhost, tap, [&](const Packet& p) {
+        if (Frame{p.bytes()}.type() != kByeType) return true;
+        bye = true;
+        return false;
+    });
     const auto deadline = Clock::now() + 60s;
-    Packet burst[Device::kMaxBurst];
-    while (!bye && Clock::now() < deadline) {
-        was_up = was_up || (*vhost)->link_up();
-        size_t n = (*vhost)->rx_burst(burst);
-        for (size_t i = 0; i < n; ++i) {
-            if (Frame{burst[i].bytes()}.type() == kByeType) {
-                bye = true;
-                burst[i].reset();
-            }
-            if (burst[i]) complete_guest_checksum(burst[i]);
-        }
-        // What the TAP refuses is dropped, as a switch would.
-        size_t kept = 0;
-        for (size_t i = 0; i < n; ++i) {
-            if (burst[i]) burst[kept++] = std::move(burst[i]);
-        }
-        (*tap)->tx_burst(std::span(burst, kept));
-        for (auto& p : burst) p.reset();
-        size_t moved = n + forward(**tap, **vhost);
-        if (moved == 0) std::this_thread::sleep_for(50us);
-    }
+    forwarder.run([&] {
+        was_up = was_up || vhost.link_up();
+        return bye || Clock::now() >= deadline;
+    });
     EXPECT_TRUE(bye) << "the guest never said goodbye";
     EXPECT_TRUE(was_up) << "the virtio_user guest never connected";
-    EXPECT_EQ((*tap)->counters().tx_copied + (*vhost)->counters().tx_copied, 0u)
+    EXPECT_EQ(tap.counters().tx_copied + vhost.counters().tx_copied, 0u)
         << "mbufs must cross between the ports without copies";
 }
 

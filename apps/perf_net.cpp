@@ -121,6 +121,9 @@ Result<KernelSocket> KernelNet::connect(SocketAddress to, Duration timeout) {
     if (s.fd() < 0) return sys_error("cannot open a socket for", to, errno);
     const int one = 1;
     setsockopt(s.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (mss_ > 0 && setsockopt(s.fd(), IPPROTO_TCP, TCP_MAXSEG, &mss_, sizeof mss_) != 0) {
+        return sys_error("cannot set TCP_MAXSEG for", to, errno);
+    }
     const sockaddr_in sa = to_sockaddr(to);
     if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
         if (errno != EINPROGRESS) return sys_error("cannot connect to", to, errno);

@@ -40,6 +40,17 @@ void add_percentiles(std::vector<Metric>& m, const Histogram& h, const std::stri
     m.push_back({prefix + "_mean_us", label + " mean", h.mean() / 1e3 * scale, "us", false});
 }
 
+// The distribution as [percentile, ns] pairs (round trip; cps: connection time), for a CDF plot:
+// every percent, and the tail down to 1 in 10^5, each within the histogram's 1/128.
+void print_cdf(std::FILE* out, const Histogram& h) {
+    static constexpr double kTail[] = {99.2, 99.4, 99.5, 99.6, 99.7, 99.8, 99.85, 99.9,
+                                       99.93, 99.95, 99.97, 99.98, 99.99, 99.995, 99.999, 100};
+    std::fprintf(out, ",\n   \"cdf_ns\": [[0, %" PRIu64 "]", h.percentile(0));
+    for (int p = 1; p <= 99; ++p) std::fprintf(out, ", [%d, %" PRIu64 "]", p, h.percentile(p));
+    for (double p : kTail) std::fprintf(out, ", [%g, %" PRIu64 "]", p, h.percentile(p));
+    std::fprintf(out, "]");
+}
+
 }  // namespace
 
 std::vector<Metric> metrics(const Outcome& o) {
@@ -107,6 +118,7 @@ void print_json(std::FILE* out, const ClientConfig& cfg, const std::vector<Outco
         std::fprintf(out, "%s\n  {\"transport\": \"%s\", \"seconds\": %.6f, \"count\": %" PRIu64 ", \"bytes\": %" PRIu64,
                      i == 0 ? "" : ",", o.transport.c_str(), o.secs, o.count, o.bytes);
         for (const Metric& m : cols.back()) std::fprintf(out, ", \"%s\": %.6g", m.key.c_str(), m.value);
+        if (o.test == Test::kLatency || o.test == Test::kCps) print_cdf(out, o.rtt);
         std::fprintf(out, "}");
     }
     std::fprintf(out, "]");

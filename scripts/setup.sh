@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential g++ clang meson ninja-build pkg-config python3
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcli11-dev
   libdpdk-dev libxdp-dev libbpf-dev libclang-rt-14-dev
-  iproute2 iputils-ping tcpdump curl socat nftables python3-scapy hping3
+  iproute2 iputils-ping tcpdump curl socat nftables python3-scapy python3-matplotlib hping3
   wrk apache2-utils sockperf ethtool
 )
 

@@ -53,6 +53,7 @@ namespace tachyon {
     X(icmp_echo_reply_queue_full, "echo replies dropped because the queue was full")   \
     X(icmp_unreachable_rx, "destination unreachable messages received")                \
     X(icmp_unreachable_tx, "destination unreachable messages sent")                    \
+    X(icmp_time_exceeded_tx, "time exceeded messages sent (fragment reassembly timeout)") \
     X(icmp_rate_limited, "ICMP errors not sent because of the rate limit")             \
     X(udp_rx, "UDP datagrams received")                                                \
     X(udp_bad_length, "UDP datagrams truncated or with a bad length")                  \

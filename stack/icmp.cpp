@@ -76,20 +76,33 @@ std::optional<EchoReply> IcmpLayer::pop_echo_reply() {
     return replies_.pop_front();
 }
 
-void IcmpLayer::send_unreachable(Icmpv4Unreachable code, const Ipv4Repr& ip, std::span<const std::byte> original) {
+bool IcmpLayer::error_allowed(const Ipv4Repr& ip) {
     // RFC 1122 section 3.2.2: never about a datagram to a broadcast or multicast address, from an
     // address that is not one host, or a non-initial fragment (reassembled datagrams are whole).
     if (ip.dst_addr != core_.cidr.address || ip.src_addr.is_unspecified() || ip.src_addr.is_broadcast() ||
         ip.src_addr.is_multicast() || ip.fragment_offset != 0) {
-        return;
+        return false;
     }
     if (!error_bucket_.allow(core_.now)) {
         ++core_.counters.icmp_rate_limited;
-        return;
+        return false;
     }
+    return true;
+}
+
+void IcmpLayer::send_unreachable(Icmpv4Unreachable code, const Ipv4Repr& ip, std::span<const std::byte> original) {
+    if (!error_allowed(ip)) return;
     const std::span<const std::byte> quote = original.first(std::min(original.size(), kMaxQuote));
     Icmpv4Repr icmp{Icmpv4Type::kDstUnreachable, static_cast<uint8_t>(code), 0, 0, quote};
     if (send(icmp, ip.src_addr, 0, false) == 0) ++core_.counters.icmp_unreachable_tx;
+}
+
+void IcmpLayer::send_reassembly_timeout(const Ipv4Repr& first, std::span<const std::byte> original) {
+    if (!error_allowed(first)) return;
+    const std::span<const std::byte> quote = original.first(std::min(original.size(), kMaxQuote));
+    // RFC 792: code 1 is "fragment reassembly time exceeded".
+    Icmpv4Repr icmp{Icmpv4Type::kTimeExceeded, 1, 0, 0, quote};
+    if (send(icmp, first.src_addr, 0, false) == 0) ++core_.counters.icmp_time_exceeded_tx;
 }
 
 int IcmpLayer::send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool dont_fragment) {

@@ -1,5 +1,5 @@
-// ICMPv4 (RFC 792) in the stack: echo replies to echo requests, destination unreachable errors
-// (rate limited like Linux's icmp_msgs_per_sec), and echo requests for the application with a
+// ICMPv4 (RFC 792) in the stack: echo replies to echo requests, destination unreachable and
+// reassembly time exceeded errors (rate limited like Linux's icmp_msgs_per_sec), and echo requests for the application with a
 // bounded queue of the replies that come back (what `tachyon ping` is built on).
 #pragma once
 
@@ -46,6 +46,10 @@ public:
     // Destination unreachable about `original` (the offending datagram from its IPv4 header on),
     // unless RFC 1122 section 3.2.2 forbids it or the rate limit says no.
     void send_unreachable(Icmpv4Unreachable code, const Ipv4Repr& ip, std::span<const std::byte> original);
+    // Time Exceeded (RFC 792) code 1, "fragment reassembly time exceeded": a datagram's reassembly
+    // timed out after its first fragment came (RFC 1122 3.3.2). `first` is that fragment's header,
+    // `original` the fragment from its IPv4 header on. Same conditions and rate limit as above.
+    void send_reassembly_timeout(const Ipv4Repr& first, std::span<const std::byte> original);
 
     static void fill_pattern(std::span<std::byte> payload);
     static bool has_pattern(std::span<const std::byte> payload);
@@ -54,6 +58,8 @@ private:
     void echo_request(const Ipv4Repr& ip, const Icmpv4Repr& icmp);
     void echo_reply(const Ipv4Repr& ip, const Icmpv4Repr& icmp);
     int send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool dont_fragment);
+    // RFC 1122 3.2.2 and the rate limit: whether an error about a datagram with header ip may go.
+    bool error_allowed(const Ipv4Repr& ip);
 
     StackCore& core_;
     Ipv4Output& out_;

@@ -1,6 +1,10 @@
 #include "stack/reassembly.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
+
+#include "stack/icmp.hpp"
 
 namespace tachyon {
 
@@ -67,6 +71,8 @@ std::optional<Reassembler::Datagram> Reassembler::add(const Ipv4Repr& ip, std::s
     if (offset == 0) {
         s->first.ttl = ip.ttl;
         s->first.dscp_ecn = ip.dscp_ecn;
+        s->first.dont_fragment = ip.dont_fragment;
+        s->first_len = static_cast<uint32_t>(payload.size());
     }
     if (!ip.more_fragments) s->total_len = end;
     if (end > s->max_end) s->max_end = end;
@@ -105,7 +111,7 @@ Reassembler::Slot* Reassembler::claim(const Ipv4Repr& ip) {
     Slot& s = *pick;
     s.state = State::kAssembling;
     s.first = ip;
-    s.total_len = s.max_end = s.blocks = s.bytes = 0;
+    s.total_len = s.max_end = s.blocks = s.bytes = s.first_len = 0;
     s.bitmap.fill(0);
     s.started = core_.now;
     core_.timers.arm(s.timer, core_.now + config_.timeout);
@@ -168,7 +174,26 @@ void Reassembler::on_timeout(Timer& timer, Instant) {
     auto& s = *static_cast<Slot*>(timer.context());
     if (s.state != State::kAssembling) return;
     ++s.owner->core_.counters.frag_timeout;
+    if (s.first_len != 0) s.owner->time_exceeded(s);
     s.owner->drop(s);
+}
+
+// RFC 1122 3.3.2: "If the fragment with offset zero has been received, an ICMP Time Exceeded
+// message SHOULD be sent". It quotes that fragment as it came: its header (rebuilt from the
+// fields kept; we take no IP options) and the start of its data (RFC 792: at least 64 bits).
+void Reassembler::time_exceeded(const Slot& s) {
+    if (icmp_ == nullptr) return;
+    std::array<std::byte, IcmpLayer::kMaxQuote> original;
+    Ipv4Repr ip = s.first;
+    ip.more_fragments = true;  // the first fragment of a datagram that did not complete
+    ip.fragment_offset = 0;
+    ip.payload_len = static_cast<uint16_t>(s.first_len);
+    const size_t hdr = Ipv4Repr::buffer_len();
+    const size_t data = std::min<size_t>(s.first_len, original.size() - hdr);
+    std::memcpy(original.data() + hdr, s.storage.get() + kHeadroom, data);
+    Ipv4Packet view({original.data(), hdr});
+    ip.emit(view, ChecksumMode::kCompute);
+    icmp_->send_reassembly_timeout(ip, std::span<const std::byte>(original).first(hdr + data));
 }
 
 void Reassembler::release(PacketBuf* buf) noexcept {

@@ -5,7 +5,10 @@
 // all present already is a duplicate and ignored; one that overlaps some present blocks drops the
 // whole datagram (as Linux does since 4.19, and RFC 5722 requires for IPv6), which is
 // deterministic whatever order fragments come in. The finished datagram is handed out as a Packet
-// owned by this reassembler: its slot is busy until that Packet is released.
+// owned by this reassembler: its slot is busy until that Packet is released. A datagram that times
+// out after its first fragment came is reported with ICMP Time Exceeded, code 1 (RFC 1122 3.3.2).
+// Bounds (ReassemblyConfig): max_datagrams slots (a new datagram evicts the oldest), max_bytes
+// held in all, and the timeout; each drop is counted (frag_dropped, frag_timeout).
 #pragma once
 
 #include <array>
@@ -21,6 +24,8 @@
 #include "stack/wire/ipv4.hpp"
 
 namespace tachyon {
+
+class IcmpLayer;
 
 class Reassembler final : public BufferOwner {
 public:
@@ -44,6 +49,8 @@ public:
     size_t assembling() const;  // datagrams in progress
     size_t delivered() const;   // finished datagrams whose Packet is still held
     size_t bytes_held() const { return bytes_held_; }
+    // Where Time Exceeded goes on a timeout (nullptr: not sent). Set by the Stack.
+    void set_icmp(IcmpLayer* icmp) { icmp_ = icmp; }
 
     void release(PacketBuf* buf) noexcept override;
 
@@ -58,6 +65,7 @@ private:
         uint32_t max_end = 0;
         uint32_t blocks = 0;     // blocks received
         uint32_t bytes = 0;      // bytes held
+        uint32_t first_len = 0;  // payload of the fragment at offset 0, once it came; 0 not yet
         Instant started;
         std::array<uint64_t, kBlockWords> bitmap{};
         std::unique_ptr<std::byte[]> storage;
@@ -75,11 +83,13 @@ private:
     void store(Slot& s, uint32_t offset, std::span<const std::byte> payload);
     Datagram finish(Slot& s);
     void drop(Slot& s);
+    void time_exceeded(const Slot& s);
 
     StackCore& core_;
     ReassemblyConfig config_;
     std::unique_ptr<Slot[]> slots_;
     size_t bytes_held_ = 0;
+    IcmpLayer* icmp_ = nullptr;
 };
 
 }  // namespace tachyon

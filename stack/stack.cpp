@@ -24,6 +24,7 @@ Stack::Stack(Device& device, const StackConfig& config)
       in_(core_, reassembler_, icmp_, udp_, handlers_),
       announce_at_start_(config.arp.announce_at_start) {
     core_.reassembly = &reassembler_;
+    reassembler_.set_icmp(&icmp_);  // Time Exceeded on a reassembly timeout (RFC 1122 3.3.2)
 }
 
 Stack::~Stack() {
@@ -41,12 +42,24 @@ void Stack::start() {
 bool Stack::poll() {
     core_.refresh_now();
     if (!started_) start();
-    std::array<Packet, Device::kMaxBurst> burst;
-    const size_t n = core_.device.rx_burst(burst);
-    for (size_t i = 0; i < n; ++i) input_frame(std::move(burst[i]));
+    size_t n;
+    if (!in_poll_) {
+        in_poll_ = true;
+        n = receive_burst(rx_burst_);
+        in_poll_ = false;
+    } else {
+        std::array<Packet, Device::kMaxBurst> nested;
+        n = receive_burst(nested);
+    }
     const size_t fired = core_.timers.advance(core_.now);
     const size_t sent = core_.flush();
     return n != 0 || fired != 0 || sent != 0;
+}
+
+size_t Stack::receive_burst(std::span<Packet> burst) {
+    const size_t n = core_.device.rx_burst(burst);
+    for (size_t i = 0; i < n; ++i) input_frame(std::move(burst[i]));
+    return n;
 }
 
 void Stack::input_frame(Packet frame) {

@@ -4,6 +4,7 @@
 // implements. poll() is one run-to-completion step (DESIGN.md "Execution model").
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 
@@ -69,6 +70,7 @@ public:
 
 private:
     void input_frame(Packet frame);
+    size_t receive_burst(std::span<Packet> burst);
 
     StackCore core_;
     Reassembler reassembler_;
@@ -80,6 +82,11 @@ private:
     Ipv4Input in_;
     bool announce_at_start_;
     bool started_ = false;
+    // The receive burst lives here rather than on poll()'s stack: 32 handles built and destroyed
+    // on every poll cost more than an idle poll's other work. Every slot is empty between polls
+    // (input moves each frame out); a nested poll() (none today) would take a local array.
+    std::array<Packet, Device::kMaxBurst> rx_burst_{};
+    bool in_poll_ = false;
 };
 
 }  // namespace tachyon

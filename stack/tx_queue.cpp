@@ -30,7 +30,7 @@ TxQueue::Flushed TxQueue::flush(Device& device) {
         // A contiguous run of the ring, at most one burst.
         const size_t start = head_ & mask_;
         const size_t run = std::min({tail_ - head_, capacity() - start, Device::kMaxBurst});
-        std::array<size_t, Device::kMaxBurst> sizes{};
+        std::array<size_t, Device::kMaxBurst> sizes;  // the first `run` are set: no zeroing
         for (size_t i = 0; i < run; ++i) sizes[i] = slots_[start + i].size();
         const size_t taken = device.tx_burst({&slots_[start], run});
         for (size_t i = 0; i < taken; ++i) {

@@ -86,6 +86,11 @@ uint64_t UdpLayer::drops(UdpSocketId id) const {
 }
 
 Result<void> UdpLayer::send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload) {
+    return send_to(id, to, payload, UdpTxOptions{});
+}
+
+Result<void> UdpLayer::send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload,
+                               const UdpTxOptions& options) {
     const Socket* s = lookup(id);
     if (s == nullptr) return Result<void>::fail(EBADF);
     if (payload.size() > max_payload()) return Result<void>::fail(EMSGSIZE);
@@ -101,25 +106,66 @@ Result<void> UdpLayer::send_to(UdpSocketId id, UdpEndpoint to, std::span<const s
     if (pkt.append(udp.buffer_len()) == nullptr) return Result<void>::fail(EMSGSIZE);
     UdpDatagram d(pkt.bytes());
     udp.emit(d, core_.cidr.address, to.addr, out_.l4_checksum_mode());
+    return transmit(std::move(pkt), to, options);
+}
+
+Result<void> UdpLayer::send_packet(UdpSocketId id, UdpEndpoint to, Packet payload, const UdpTxOptions& options) {
+    const Socket* s = lookup(id);
+    if (s == nullptr) return Result<void>::fail(EBADF);
+    if (!payload) return Result<void>::fail(EINVAL);
+    if (payload.size() > max_payload()) return Result<void>::fail(EMSGSIZE);
+    if (to.port == 0) return Result<void>::fail(EINVAL);
+    if (!out_.route(to.addr)) {
+        ++core_.counters.no_route;
+        return Result<void>::fail(EHOSTUNREACH);
+    }
+    const size_t len = payload.size();
+    if (payload.headroom() < UdpDatagram::kHeaderLen + StackCore::kLinkAndIpHeaders ||
+        payload.prepend(UdpDatagram::kHeaderLen) == nullptr) {
+        return Result<void>::fail(EINVAL, "no headroom for the headers: not a buffer from alloc_tx()");
+    }
+    UdpDatagram d(payload.bytes());
+    // The payload already lies in place behind the header: emit() writes header and checksum only.
+    const UdpRepr udp{s->local.port, to.port, payload.bytes().subspan(UdpDatagram::kHeaderLen, len)};
+    udp.emit(d, core_.cidr.address, to.addr, out_.l4_checksum_mode());
+    return transmit(std::move(payload), to, options);
+}
+
+Result<void> UdpLayer::transmit(Packet datagram, UdpEndpoint to, const UdpTxOptions& options) {
     // DF as Linux sets it with path MTU discovery on (ip_no_pmtu_disc = 0).
-    const int err = out_.send(std::move(pkt), Ipv4Repr{.src_addr = core_.cidr.address,
-                                                       .dst_addr = to.addr,
-                                                       .protocol = static_cast<uint8_t>(IpProtocol::kUdp),
-                                                       .ttl = core_.ttl,
-                                                       .dont_fragment = true});
+    const int err = out_.send(std::move(datagram), Ipv4Repr{.src_addr = core_.cidr.address,
+                                                            .dst_addr = to.addr,
+                                                            .protocol = static_cast<uint8_t>(IpProtocol::kUdp),
+                                                            .ttl = options.ttl.value_or(core_.ttl),
+                                                            .dscp_ecn = options.tos,
+                                                            .dont_fragment = true});
     if (err != 0) return Result<void>::fail(err);
     ++core_.counters.udp_tx;
     return {};
 }
 
 Result<UdpReceived> UdpLayer::recv_from(UdpSocketId id, std::span<std::byte> out) {
-    Socket* s = lookup(id);
+    Result<UdpReceived> r = peek_from(id, out);
+    if (r) (void)lookup(id)->queue.pop_front();  // the buffer goes back to its pool here
+    return r;
+}
+
+Result<UdpReceived> UdpLayer::peek_from(UdpSocketId id, std::span<std::byte> out) const {
+    const Socket* s = lookup(id);
     if (s == nullptr) return Result<UdpReceived>::fail(EBADF);
     if (s->queue.empty()) return Result<UdpReceived>::fail(EAGAIN);
-    const Queued q = s->queue.pop_front();
+    const Queued& q = s->queue.front();
     const size_t n = std::min(out.size(), q.payload.size());
     if (n != 0) std::memcpy(out.data(), q.payload.data(), n);
     return UdpReceived{n, q.payload.size(), q.from};
+}
+
+Result<UdpPacket> UdpLayer::take(UdpSocketId id) {
+    Socket* s = lookup(id);
+    if (s == nullptr) return Result<UdpPacket>::fail(EBADF);
+    if (s->queue.empty()) return Result<UdpPacket>::fail(EAGAIN);
+    Queued q = s->queue.pop_front();
+    return UdpPacket{std::move(q.payload), q.from};
 }
 
 void UdpLayer::input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt) {
@@ -148,7 +194,9 @@ void UdpLayer::input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt) {
     }
     const UdpEndpoint from{ip.src_addr, d.src_port()};
     Queued q{own_payload(std::move(pkt), d.payload()), from};
-    if (q.payload) s->queue.push_back(std::move(q));
+    if (!q.payload) return;
+    s->queue.push_back(std::move(q));
+    if (rx_hook_ != nullptr) rx_hook_(rx_ctx_, UdpSocketId{owner - 1u, s->generation});
 }
 
 bool UdpLayer::verify(const Ipv4Repr& ip, const UdpDatagram& d, const Packet& pkt) {

@@ -1,10 +1,15 @@
 // UDP (RFC 768) at the stack level: a fixed table of sockets, each bound to a local port with a
 // bounded queue of received datagrams; sending to (address, port). The socket API builds on this.
 // Errors are errno values: EADDRINUSE, EADDRNOTAVAIL, EMSGSIZE, EHOSTUNREACH, ENOBUFS, EAGAIN, EBADF.
+//
+// Zero-copy both ways: a received datagram is kept as the Packet it arrived in (trimmed to its
+// payload) and take() hands that Packet out; send_packet() puts the header in front of a payload
+// the caller wrote into a TX buffer and sends that very buffer.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -31,6 +36,18 @@ struct UdpSocketId {
     bool operator==(const UdpSocketId&) const = default;
 };
 
+// A datagram handed out whole (take()): its payload in the buffer it arrived in.
+struct UdpPacket {
+    Packet payload;
+    UdpEndpoint from;
+};
+
+// Per-socket IP fields of outgoing datagrams (IP_TTL, IP_TOS).
+struct UdpTxOptions {
+    std::optional<uint8_t> ttl;  // nullopt: the stack's default TTL
+    uint8_t tos = 0;             // the whole TOS byte (DSCP and ECN), as Linux's IP_TOS for UDP
+};
+
 struct UdpReceived {
     size_t len = 0;           // bytes copied into the caller's buffer
     size_t datagram_len = 0;  // the datagram's payload length (> len: truncated, as MSG_TRUNC)
@@ -46,12 +63,31 @@ public:
     Result<void> close(UdpSocketId id);
     // One datagram to `to`, from the socket's port.
     Result<void> send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload);
+    Result<void> send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload,
+                         const UdpTxOptions& options);
+    // Zero-copy send: payload holds just the payload, with headroom for the UDP, IPv4 and
+    // Ethernet headers (a buffer from the stack's alloc_tx()); the header goes in front of it in
+    // place and the buffer itself is sent. EINVAL without the headroom.
+    Result<void> send_packet(UdpSocketId id, UdpEndpoint to, Packet payload, const UdpTxOptions& options = {});
     // The oldest queued datagram, copied into out; EAGAIN when none.
     Result<UdpReceived> recv_from(UdpSocketId id, std::span<std::byte> out);
+    // The same without dequeuing it (MSG_PEEK).
+    Result<UdpReceived> peek_from(UdpSocketId id, std::span<std::byte> out) const;
+    // Zero-copy receive: the oldest queued datagram's buffer itself; EAGAIN when none. The
+    // buffer goes back to its pool when the caller drops the Packet.
+    Result<UdpPacket> take(UdpSocketId id);
     Result<UdpEndpoint> local_endpoint(UdpSocketId id) const;
     size_t queued(UdpSocketId id) const;
     uint64_t drops(UdpSocketId id) const;  // datagrams this socket lost to a full queue
     size_t max_payload() const { return out_.max_payload() - UdpDatagram::kHeaderLen; }
+    size_t capacity() const { return sockets_.size(); }  // socket indexes are below this
+
+    // Called whenever a datagram is queued for socket id (the socket layer's Poller ready list).
+    using RxHook = void (*)(void* ctx, UdpSocketId id);
+    void set_rx_hook(RxHook hook, void* ctx) {
+        rx_hook_ = hook;
+        rx_ctx_ = ctx;
+    }
 
     // A UDP datagram for us; pkt's data starts at the UDP header, ip_header_len bytes after the
     // IPv4 header (still in the buffer's headroom, for an ICMP error to quote).
@@ -77,6 +113,7 @@ private:
     Packet own_payload(Packet pkt, std::span<const std::byte> payload);
     static Packet payload_in_place(Packet pkt, std::span<const std::byte> payload);
     void port_unreachable(const Ipv4Repr& ip, size_t ip_header_len, Packet& pkt);
+    Result<void> transmit(Packet datagram, UdpEndpoint to, const UdpTxOptions& options);
 
     StackCore& core_;
     Ipv4Output& out_;
@@ -85,6 +122,8 @@ private:
     std::vector<Socket> sockets_;
     std::vector<uint16_t> port_owner_;  // port -> socket index + 1, 0 when free
     std::vector<uint32_t> free_;        // free socket indexes
+    RxHook rx_hook_ = nullptr;
+    void* rx_ctx_ = nullptr;
 };
 
 }  // namespace tachyon

@@ -43,6 +43,15 @@ bool MemoryDevice::admit_tx(const Packet& pkt) {
     return false;
 }
 
+void MemoryDevice::offload_checksums(Packet& pkt) const {
+    PacketMeta& m = pkt.meta();
+    uint8_t rx = 0;
+    if ((m.tx_flags & PacketMeta::kTxIpCsum) != 0) rx |= PacketMeta::kRxIpCsumGood;
+    if ((m.tx_flags & (PacketMeta::kTxTcpCsum | PacketMeta::kTxUdpCsum)) != 0) rx |= PacketMeta::kRxL4CsumGood;
+    m.rx_flags = rx;
+    m.tx_flags = 0;
+}
+
 size_t MemoryDevice::tx_burst(std::span<Packet> pkts) {
     for (size_t i = 0; i < pkts.size(); ++i) {
         Packet& pkt = pkts[i];
@@ -65,6 +74,7 @@ size_t MemoryDevice::tx_burst(std::span<Packet> pkts) {
         }
         ++stats_.tx_packets;
         stats_.tx_bytes += pkt.size();
+        if (link_.checksum_offload()) offload_checksums(pkt);
         peer_->rx_queue_.push_back(std::move(pkt));
     }
     return pkts.size();
@@ -74,13 +84,15 @@ DeviceCaps MemoryDevice::caps() const {
     DeviceCaps c;
     c.mac = mac_;
     c.mtu = mtu_;
+    const bool offload = link_.checksum_offload();
+    c.rx_ipv4_checksum = c.rx_l4_checksum = c.tx_ipv4_checksum = c.tx_l4_checksum = offload;
     return c;
 }
 
 bool MemoryDevice::link_up() const { return link_.link_up(); }
 
 MemoryLink::MemoryLink(const MemoryLinkConfig& config)
-    : overflow_(config.overflow), a_(config.a, "memory:a", *this), b_(config.b, "memory:b", *this) {
+    : overflow_(config.overflow), checksum_offload_(config.checksum_offload), a_(config.a, "memory:a", *this), b_(config.b, "memory:b", *this) {
     a_.peer_ = &b_;
     b_.peer_ = &a_;
 }

@@ -41,6 +41,13 @@ struct MemoryLinkConfig {
     MemoryEndpointConfig a{.mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}}};
     MemoryEndpointConfig b{.mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}}};
     OverflowPolicy overflow = OverflowPolicy::kDrop;
+    // Checksum offload on both endpoints, as between two virtio-net/veth guests of one host: the
+    // frames never leave memory, so a checksum the sender asks the device for (tx_flags) is not
+    // computed and the receiver is told it is good (rx_flags), like Linux's CHECKSUM_PARTIAL
+    // through veth. The checksum fields then hold only the pseudo-header sums (a capture shows
+    // them as wrong). Off by default: corruption tests need the checksums to catch it. Benchmarks
+    // turn it on to measure the stack without the cost a NIC's offload would take over.
+    bool checksum_offload = false;
 };
 
 // Drops by reason, beyond the DeviceStats totals.
@@ -81,6 +88,8 @@ private:
 
     // Checks a frame this endpoint is about to send; counts and returns false when it is dropped.
     bool admit_tx(const Packet& pkt);
+    // With checksum offload: the RX verdict the peer gets for a frame this endpoint sends.
+    void offload_checksums(Packet& pkt) const;
 
     MemoryLink& link_;
     MemoryDevice* peer_ = nullptr;
@@ -110,9 +119,11 @@ public:
     void set_link_up(bool up) { up_ = up; }
     bool link_up() const { return up_; }
     OverflowPolicy overflow() const { return overflow_; }
+    bool checksum_offload() const { return checksum_offload_; }
 
 private:
     OverflowPolicy overflow_;
+    bool checksum_offload_;
     bool up_ = true;
     MemoryDevice a_;
     MemoryDevice b_;

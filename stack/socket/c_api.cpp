@@ -34,6 +34,7 @@ struct Fd {
     SocketLayer* layer = nullptr;
     SocketId id;
     std::unique_ptr<Poller> poller;
+    tachyon::Packet held;  // the datagram tcy_recvfrom_zc handed out
 };
 
 struct Table {
@@ -412,6 +413,61 @@ int tcy_epoll_wait(int epfd, struct epoll_event* events, int maxevents, int time
         events[i].data.u64 = batch[i].data;
     }
     return static_cast<int>(*r);
+}
+
+ssize_t tcy_recv_zc(int fd, struct iovec iov[2], size_t len, int flags) {
+    Fd* f = socket_fd(fd);
+    if (f == nullptr) return -1;
+    if (iov == nullptr) return fail(EFAULT);
+    Result<tachyon::RecvView> r = f->layer->recv_view(f->id, len, flags);
+    if (!r) return fail_with(r);
+    iov[0] = iovec{const_cast<std::byte*>(r->first.data()), r->first.size()};
+    iov[1] = iovec{const_cast<std::byte*>(r->second.data()), r->second.size()};
+    return static_cast<ssize_t>(r->size());
+}
+
+int tcy_recv_zc_done(int fd, size_t n) {
+    Fd* f = socket_fd(fd);
+    if (f == nullptr) return -1;
+    Result<int> type = f->layer->type(f->id);
+    if (!type) return fail_with(type);
+    if (*type == SOCK_DGRAM) {
+        f->held = tachyon::Packet();
+        return 0;
+    }
+    Result<void> r = f->layer->recv_release(f->id, n);
+    return r ? 0 : fail_with(r);
+}
+
+ssize_t tcy_send_zc(int fd, struct iovec iov[2], size_t len, int flags) {
+    Fd* f = socket_fd(fd);
+    if (f == nullptr) return -1;
+    if (iov == nullptr) return fail(EFAULT);
+    Result<tachyon::SendSpace> r = f->layer->send_reserve(f->id, len, flags);
+    if (!r) return fail_with(r);
+    iov[0] = iovec{r->first.data(), r->first.size()};
+    iov[1] = iovec{r->second.data(), r->second.size()};
+    return static_cast<ssize_t>(r->size());
+}
+
+ssize_t tcy_send_zc_commit(int fd, size_t n) {
+    Fd* f = socket_fd(fd);
+    if (f == nullptr) return -1;
+    Result<size_t> r = f->layer->send_commit(f->id, n);
+    return r ? static_cast<ssize_t>(*r) : fail_with(r);
+}
+
+ssize_t tcy_recvfrom_zc(int fd, const void** data, int flags, struct sockaddr* addr, socklen_t* addrlen) {
+    Fd* f = socket_fd(fd);
+    if (f == nullptr) return -1;
+    if (data == nullptr) return fail(EFAULT);
+    f->held = tachyon::Packet();  // the previous one goes back first
+    Result<tachyon::ReceivedDatagram> r = f->layer->recv_datagram(f->id, flags);
+    if (!r) return fail_with(r);
+    f->held = std::move(r->payload);
+    *data = f->held ? static_cast<const void*>(f->held.data()) : nullptr;
+    if (f->held) from_address(r->from, addr, addrlen);
+    return f->held ? static_cast<ssize_t>(f->held.size()) : 0;
 }
 
 }  // extern "C"

@@ -14,8 +14,55 @@ constexpr uint32_t kModeBits = EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWA
 Poller::Poller(SocketLayer& layer, size_t capacity)
     : layer_(layer),
       capacity_(capacity != 0 ? capacity : std::max<size_t>(layer.config().max_sockets, 1)),
-      by_index_(std::max<size_t>(layer.config().max_sockets, 1), kNone) {
+      by_index_(std::max<size_t>(layer.config().max_sockets, 1), kNone),
+      links_(by_index_.size()) {
     entries_.reserve(capacity_);
+    layer_.attach(this);
+}
+
+Poller::~Poller() { layer_.detach(this); }
+
+void Poller::push_ready(uint32_t index) {
+    Link& l = links_[index];
+    if (l.listed) return;
+    l.listed = true;
+    l.prev = tail_;
+    l.next = kNone;
+    if (tail_ != kNone) {
+        links_[tail_].next = index;
+    } else {
+        head_ = index;
+    }
+    tail_ = index;
+    ++listed_;
+}
+
+void Poller::unlink(uint32_t index) {
+    Link& l = links_[index];
+    if (!l.listed) return;
+    if (l.prev != kNone) {
+        links_[l.prev].next = l.next;
+    } else {
+        head_ = l.next;
+    }
+    if (l.next != kNone) {
+        links_[l.next].prev = l.prev;
+    } else {
+        tail_ = l.prev;
+    }
+    l = Link{};
+    --listed_;
+}
+
+void Poller::notify(uint32_t index) {
+    if (index >= by_index_.size()) return;
+    const uint32_t pos = by_index_[index];
+    if (pos == kNone) return;
+    if (!layer_.is_open(entries_[pos].id)) {
+        remove_at(pos);  // closed sockets leave, as they leave an epoll set
+        return;
+    }
+    push_ready(index);
 }
 
 Poller::Entry* Poller::find(SocketId id) {
@@ -26,6 +73,7 @@ Poller::Entry* Poller::find(SocketId id) {
 }
 
 void Poller::remove_at(size_t pos) {
+    unlink(entries_[pos].id.index);
     by_index_[entries_[pos].id.index] = kNone;
     if (pos + 1 != entries_.size()) {
         entries_[pos] = entries_.back();
@@ -48,6 +96,7 @@ Result<void> Poller::add(SocketId id, uint32_t events, uint64_t data) {
     e.data = data;
     by_index_[id.index] = static_cast<uint32_t>(entries_.size());
     entries_.push_back(e);
+    push_ready(id.index);  // what is ready now is reported by the next wait (ep_insert)
     return {};
 }
 
@@ -59,6 +108,7 @@ Result<void> Poller::modify(SocketId id, uint32_t events, uint64_t data) {
     e->data = data;
     e->disabled = false;
     e->last = ReadyState{};  // as ep_modify: what is ready now is reported again
+    push_ready(id.index);
     return {};
 }
 
@@ -93,23 +143,27 @@ bool Poller::report(Entry& e, PollEvent& ev) {
     return true;
 }
 
+// Looks at each socket on the ready list once at most, oldest first. What is not reached (out is
+// full) stays at the front for the next wait.
 size_t Poller::collect(std::span<PollEvent> out) {
-    // Closed sockets leave, as they leave an epoll set.
-    for (size_t i = 0; i < entries_.size();) {
-        if (layer_.is_open(entries_[i].id)) {
-            ++i;
-        } else {
-            remove_at(i);
-        }
-    }
     size_t n = 0;
-    const size_t count = entries_.size();
-    size_t pos = count == 0 ? 0 : cursor_ % count;
-    for (size_t k = 0; k < count && n < out.size(); ++k) {
-        if (report(entries_[pos], out[n])) ++n;
-        pos = (pos + 1) % count;
+    for (size_t budget = listed_; budget > 0 && n < out.size() && head_ != kNone; --budget) {
+        const uint32_t index = head_;
+        unlink(index);
+        const uint32_t pos = by_index_[index];
+        if (pos == kNone) continue;
+        Entry& e = entries_[pos];
+        if (!layer_.is_open(e.id)) {
+            remove_at(pos);
+            continue;
+        }
+        ++checks_;
+        if (!report(e, out[n])) continue;  // nothing to say: off the list until notified
+        ++n;
+        // Level-triggered: back on the list (at the end) while it reports something, as epoll
+        // puts it back after each report; edge-triggered and one-shot wait for the next change.
+        if ((e.events & (EPOLLET | EPOLLONESHOT)) == 0) push_ready(index);
     }
-    cursor_ = pos;
     return n;
 }
 

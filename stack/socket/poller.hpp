@@ -10,9 +10,14 @@
 // Edge-triggered registrations report the whole current mask when something new happened since
 // the previous wait: a readiness bit came on, data or a FIN or a connection arrived, the
 // connection changed state, or an acknowledgment freed space after a send found the buffer full
-// (Linux's SOCK_NOSPACE rule). The TCP layer has no wake-up callbacks yet, so wait() checks each
-// registration (O(registrations) per call, not O(ready) as epoll); a listener that still has
-// queued connections after an accept() may be reported once more than epoll would.
+// (Linux's SOCK_NOSPACE rule). A listener that still has queued connections after an accept()
+// may be reported once more than epoll would.
+//
+// Cost: a wait looks only at the sockets on the ready list, as epoll does. The SocketLayer
+// notifies the poller of every socket whose readiness may have changed (a segment or datagram
+// for it, its connection closing on a time-out, any call on it), which puts it on the list; a
+// level-triggered registration stays on the list while it reports something. So wait() costs
+// O(sockets that changed or are ready), not O(registrations): 10,000 idle sockets cost nothing.
 #pragma once
 
 #include <sys/epoll.h>
@@ -39,6 +44,7 @@ public:
     explicit Poller(SocketLayer& layer, size_t capacity = 0);
     Poller(const Poller&) = delete;
     Poller& operator=(const Poller&) = delete;
+    ~Poller();
 
     // epoll_ctl: EEXIST when already registered, ENOENT when not, EBADF for a closed socket,
     // ENOSPC when full. A closed socket leaves the poller by itself.
@@ -61,9 +67,25 @@ public:
 
     size_t size() const { return entries_.size(); }
     SocketLayer& layer() { return layer_; }
+    // Registrations on the ready list now (to be looked at by the next wait).
+    size_t ready_listed() const { return listed_; }
+    // Readiness evaluations made by all waits so far: what waiting costs.
+    uint64_t checks() const { return checks_; }
+
+    // From the SocketLayer: the socket in slot `index` may have changed readiness. A closed
+    // socket leaves the poller here.
+    void notify(uint32_t index);
 
 private:
     static constexpr uint32_t kNone = UINT32_MAX;
+
+    // The ready list: a FIFO threaded through the socket slot indexes, so that joining and
+    // leaving it are O(1) and a registration is on it at most once.
+    struct Link {
+        uint32_t prev = kNone;
+        uint32_t next = kNone;
+        bool listed = false;
+    };
 
     struct Entry {
         SocketId id;
@@ -76,6 +98,8 @@ private:
 
     Entry* find(SocketId id);
     void remove_at(size_t pos);
+    void push_ready(uint32_t index);
+    void unlink(uint32_t index);
     size_t collect(std::span<PollEvent> out);
     // Whether entry e has an event to report now; updates its edge-triggered snapshot.
     bool report(Entry& e, PollEvent& ev);
@@ -84,7 +108,11 @@ private:
     size_t capacity_;
     std::vector<Entry> entries_;      // dense: the registrations
     std::vector<uint32_t> by_index_;  // socket slot index -> position in entries_, kNone if absent
-    size_t cursor_ = 0;  // where the next collect() starts, so that no socket starves
+    std::vector<Link> links_;         // by socket slot index
+    uint32_t head_ = kNone;           // the ready list, oldest first: nobody starves
+    uint32_t tail_ = kNone;
+    size_t listed_ = 0;
+    uint64_t checks_ = 0;
 };
 
 }  // namespace tachyon

@@ -38,8 +38,7 @@ uint32_t SocketLayer::udp_readiness(const SocketSlot& s) const {
     uint32_t mask = 0;
     if ((s.user_shutdown & kRcvShutdown) != 0) mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
     if (s.user_shutdown == kShutdownMask) mask |= EPOLLHUP;
-    const bool stashed = s.stash && s.stash->has_datagram;
-    if (stashed || (s.udp_open && stack_.udp().queued(s.udp) > 0)) mask |= EPOLLIN | EPOLLRDNORM;
+    if (s.udp_open && stack_.udp().queued(s.udp) > 0) mask |= EPOLLIN | EPOLLRDNORM;
     // sock_writeable: datagrams are sent at once or dropped, never queued here.
     mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
     return mask;
@@ -55,8 +54,7 @@ ReadyState SocketLayer::ready_state(SocketId id) const {
     r.nospace = s->nospace;
     if (!s->stream) {
         r.mask = udp_readiness(*s);
-        const bool stashed = s->stash && s->stash->has_datagram;
-        r.rx_mark = s->udp_reads + (s->udp_open ? stack_.udp().queued(s->udp) : 0) + (stashed ? 1 : 0);
+        r.rx_mark = s->udp_reads + (s->udp_open ? stack_.udp().queued(s->udp) : 0);
         return r;
     }
     r.mask = tcp_readiness(*s);

@@ -206,4 +206,11 @@ Result<Received> Socket::recvfrom(std::span<std::byte> out, int flags) {
     return layer_ != nullptr ? layer_->recvfrom(id_, out, flags) : Result<Received>::fail(EBADF);
 }
 
+Result<RecvLease> Socket::recv_lease(size_t max, int flags) {
+    if (layer_ == nullptr) return Result<RecvLease>::fail(EBADF);
+    Result<RecvView> v = layer_->recv_view(id_, max, flags);
+    if (!v) return v.error();
+    return RecvLease(*layer_, id_, *v);
+}
+
 }  // namespace tachyon

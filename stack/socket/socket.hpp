@@ -13,12 +13,20 @@
 // Blocking: a fresh socket blocks (timeout None). A blocking call drives the owning stack while
 // it waits, so other connections of that stack keep making progress. settimeout(0) or
 // setblocking(false) makes calls return EAGAIN instead of waiting; settimeout(d) waits at most d.
+// Without a Python timeout, SO_RCVTIMEO / SO_SNDTIMEO bound the waits as on Linux (EAGAIN, a
+// partial send count, EINPROGRESS for connect).
+//
+// Zero-copy: recv_view / recv_lease and send_reserve / send_commit work in place in the
+// connection's buffers; recv_datagram and alloc_datagram / send_datagram hand datagram buffers
+// over whole (SocketLayer's comments say why, and how long the views stay valid).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <algorithm>
+#include <utility>
 
 #include "lib/result.hpp"
 #include "stack/socket/socket_layer.hpp"
@@ -31,6 +39,7 @@ class Socket;
 
 // accept(): the connection's socket and its peer's address.
 struct Accepted;
+class RecvLease;
 
 class Socket {
 public:
@@ -109,6 +118,33 @@ public:
     Result<void> send_datagram(Packet payload, std::optional<SocketAddress> to = std::nullopt) {
         return layer_ != nullptr ? layer_->send_datagram(id_, std::move(payload), to) : Result<void>::fail(EBADF);
     }
+    // Zero-copy datagram receive: the buffer the datagram arrived in (payload()) and its sender;
+    // dropping the Packet returns the buffer to its pool. Waits like recvfrom().
+    Result<ReceivedDatagram> recv_datagram(int flags = 0) {
+        return layer_ != nullptr ? layer_->recv_datagram(id_, flags) : Result<ReceivedDatagram>::fail(EBADF);
+    }
+
+    // ---- Zero-copy stream calls (SocketLayer::recv_view / send_reserve say why and how long
+    // the spans stay valid: until the release or commit, or until the stack runs again) ----
+    // The received bytes in place in the receive buffer, at most max; empty at the end of the
+    // stream. Waits and fails like recv(). Nothing is consumed until recv_release(n).
+    Result<RecvView> recv_view(size_t max = SIZE_MAX, int flags = 0) {
+        return layer_ != nullptr ? layer_->recv_view(id_, max, flags) : Result<RecvView>::fail(EBADF);
+    }
+    Result<void> recv_release(size_t n) {
+        return layer_ != nullptr ? layer_->recv_release(id_, n) : Result<void>::fail(EBADF);
+    }
+    // recv_view() with RAII: the lease releases what it shows (or what use() says) when it ends.
+    Result<RecvLease> recv_lease(size_t max = SIZE_MAX, int flags = 0);
+    // Free send buffer space to write into in place, at most max bytes; waits and fails like
+    // send(). send_commit(n) sends the first n bytes written.
+    Result<SendSpace> send_reserve(size_t max = SIZE_MAX, int flags = 0) {
+        return layer_ != nullptr ? layer_->send_reserve(id_, max, flags) : Result<SendSpace>::fail(EBADF);
+    }
+    Result<size_t> send_commit(size_t n) {
+        return layer_ != nullptr ? layer_->send_commit(id_, n) : Result<size_t>::fail(EBADF);
+    }
+
     // Graceful (or RST with SO_LINGER {on, 0}, or with unread data); idempotent.
     Result<void> close();
 
@@ -120,6 +156,51 @@ private:
 struct Accepted {
     Socket socket;
     SocketAddress peer;
+};
+
+// A recv_view() that releases itself: when the lease ends, the bytes it showed are consumed
+// (the window opens), or only the first n after use(n) (the rest is shown again by the next
+// read). Move-only; must end before its socket is closed.
+class RecvLease {
+public:
+    RecvLease() = default;
+    RecvLease(SocketLayer& layer, SocketId id, RecvView view)
+        : layer_(&layer), id_(id), view_(view), used_(view.size()) {}
+    RecvLease(const RecvLease&) = delete;
+    RecvLease& operator=(const RecvLease&) = delete;
+    RecvLease(RecvLease&& o) noexcept : layer_(o.layer_), id_(o.id_), view_(o.view_), used_(o.used_) { o.layer_ = nullptr; }
+    RecvLease& operator=(RecvLease&& o) noexcept {
+        if (this != &o) {
+            (void)release();
+            layer_ = o.layer_;
+            id_ = o.id_;
+            view_ = o.view_;
+            used_ = o.used_;
+            o.layer_ = nullptr;
+        }
+        return *this;
+    }
+    ~RecvLease() { (void)release(); }
+
+    const RecvView& view() const { return view_; }
+    std::span<const std::byte> first() const { return view_.first; }
+    std::span<const std::byte> second() const { return view_.second; }
+    size_t size() const { return view_.size(); }
+    bool empty() const { return view_.empty(); }  // the end of the stream
+    // Only the first n bytes (n <= size()) are consumed when the lease ends.
+    void use(size_t n) { used_ = std::min(n, view_.size()); }
+    // Ends the lease now.
+    Result<void> release() {
+        if (layer_ == nullptr) return {};
+        SocketLayer* l = std::exchange(layer_, nullptr);
+        return l->recv_release(id_, used_);
+    }
+
+private:
+    SocketLayer* layer_ = nullptr;
+    SocketId id_;
+    RecvView view_;
+    size_t used_ = 0;
 };
 
 }  // namespace tachyon

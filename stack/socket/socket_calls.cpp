@@ -23,7 +23,7 @@ Result<AcceptedId> SocketLayer::accept(SocketId id, int flags) {
     SocketSlot* s = slot(id);
     if (s == nullptr) return Result<AcceptedId>::fail(EBADF);
     if (!s->stream) return Result<AcceptedId>::fail(EOPNOTSUPP);
-    Result<AcceptedId> r = retry(*s, 0, [&] { return tcp_accept_once(*s); });
+    Result<AcceptedId> r = retry(*s, 0, Direction::kReceive, [&] { return tcp_accept_once(*s); });
     // The new socket blocks (Python; accept4 without SOCK_NONBLOCK) whatever the listener does.
     if (r && (flags & SOCK_NONBLOCK) != 0) slot(r->id)->timeout = Duration::zero();
     return r;
@@ -39,7 +39,7 @@ Result<size_t> SocketLayer::send(SocketId id, std::span<const std::byte> data, i
     SocketSlot* s = slot(id);
     if (s == nullptr) return Result<size_t>::fail(EBADF);
     if (s->stream) return tcp_send(*s, data, flags);
-    return retry(*s, flags, [&] { return udp_send_once(*s, data, std::nullopt); });
+    return retry(*s, flags, Direction::kSend, [&] { return udp_send_once(*s, data, std::nullopt); });
 }
 
 Result<size_t> SocketLayer::sendto(SocketId id, std::span<const std::byte> data, int flags, SocketAddress to) {
@@ -47,7 +47,7 @@ Result<size_t> SocketLayer::sendto(SocketId id, std::span<const std::byte> data,
     if (s == nullptr) return Result<size_t>::fail(EBADF);
     // A stream socket ignores the address (Linux tcp_sendmsg without Fast Open).
     if (s->stream) return tcp_send(*s, data, flags);
-    return retry(*s, flags, [&] { return udp_send_once(*s, data, to); });
+    return retry(*s, flags, Direction::kSend, [&] { return udp_send_once(*s, data, to); });
 }
 
 // Python's sendall(): everything or an error; the timeout bounds the whole call.
@@ -55,10 +55,10 @@ Result<void> SocketLayer::sendall(SocketId id, std::span<const std::byte> data, 
     SocketSlot* s = slot(id);
     if (s == nullptr) return Result<void>::fail(EBADF);
     if (!s->stream) {
-        Result<size_t> r = retry(*s, flags, [&] { return udp_send_once(*s, data, std::nullopt); });
+        Result<size_t> r = retry(*s, flags, Direction::kSend, [&] { return udp_send_once(*s, data, std::nullopt); });
         return r ? Result<void>() : Result<void>(r.error());
     }
-    const std::optional<Instant> deadline = deadline_after(s->timeout);
+    const std::optional<Instant> deadline = deadline_after(call_timeout(*s, Direction::kSend));
     const bool nb = nonblocking(*s, flags);
     size_t total = 0;
     bool polled = false;
@@ -89,17 +89,17 @@ Result<size_t> SocketLayer::recv(SocketId id, std::span<std::byte> out, int flag
     SocketSlot* s = slot(id);
     if (s == nullptr) return Result<size_t>::fail(EBADF);
     if (!s->stream) {
-        Result<Received> r = retry(*s, flags, [&] { return udp_recv_once(*s, out, flags); });
+        Result<Received> r = retry(*s, flags, Direction::kReceive, [&] { return udp_recv_once(*s, out, flags); });
         return r ? Result<size_t>(r->len) : Result<size_t>(r.error());
     }
     // MSG_WAITALL waits only on a blocking socket: with a timeout Python's descriptor is
     // non-blocking and the kernel returns what is there.
     const bool waitall = (flags & MSG_WAITALL) != 0 && (flags & MSG_PEEK) == 0 && !s->timeout &&
                          (flags & MSG_DONTWAIT) == 0;
-    if (!waitall) return retry(*s, flags, [&] { return tcp_recv_once(*s, out, flags); });
-    // MSG_WAITALL: fill the buffer unless the stream ends, fails or the timeout expires; what
+    if (!waitall) return retry(*s, flags, Direction::kReceive, [&] { return tcp_recv_once(*s, out, flags); });
+    // MSG_WAITALL: fill the buffer unless the stream ends, fails or SO_RCVTIMEO expires; what
     // was read is returned then (Linux).
-    const std::optional<Instant> deadline = deadline_after(s->timeout);
+    const std::optional<Instant> deadline = deadline_after(s->opts.rcvtimeo);
     size_t total = 0;
     while (total < out.size()) {
         Result<size_t> r = tcp_recv_once(*s, out.subspan(total), flags);
@@ -121,7 +121,7 @@ Result<size_t> SocketLayer::recv(SocketId id, std::span<std::byte> out, int flag
 Result<Received> SocketLayer::recvfrom(SocketId id, std::span<std::byte> out, int flags) {
     SocketSlot* s = slot(id);
     if (s == nullptr) return Result<Received>::fail(EBADF);
-    if (!s->stream) return retry(*s, flags, [&] { return udp_recv_once(*s, out, flags); });
+    if (!s->stream) return retry(*s, flags, Direction::kReceive, [&] { return udp_recv_once(*s, out, flags); });
     Result<size_t> r = recv(id, out, flags);
     if (!r) return r.error();
     return Received{*r, std::nullopt};

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <ctime>
 
+#include "stack/socket/poller.hpp"
 #include "stack/socket/socket.hpp"
+#include "stack/wire/bytes.hpp"
 
 namespace tachyon {
 
@@ -21,10 +23,16 @@ SocketLayer::SocketLayer(Stack& stack, const SocketLayerConfig& config)
       // Each open socket holds at most one port, and each connection that outlives its socket one
       // more: the table never fills with live holders.
       ports_(std::max<size_t>(config.max_sockets, 1) + config.tcp.max_connections),
-      slots_(std::max<size_t>(config.max_sockets, 1)) {
+      slots_(std::max<size_t>(config.max_sockets, 1)),
+      tap_(*this),
+      conn_owner_(config.tcp.max_connections, PortTable::kNone),
+      listener_owner_(config.tcp.max_listeners, PortTable::kNone),
+      udp_owner_(stack.udp().capacity(), PortTable::kNone) {
     free_.reserve(slots_.size());
     for (size_t i = slots_.size(); i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
-    stack_.set_protocol_handler(IpProtocol::kTcp, &tcp_);
+    stack_.set_protocol_handler(IpProtocol::kTcp, &tap_);
+    tcp_.set_closed_hook(&SocketLayer::on_tcp_closed, this);
+    stack_.udp().set_rx_hook(&SocketLayer::on_udp_rx, this);
 }
 
 SocketLayer::~SocketLayer() {
@@ -34,15 +42,24 @@ SocketLayer::~SocketLayer() {
         (void)close(id_of(s));
     }
     stack_.set_protocol_handler(IpProtocol::kTcp, nullptr);
+    stack_.udp().set_rx_hook(nullptr, nullptr);
+    tcp_.set_closed_hook(nullptr, nullptr);  // the TcpLayer outlives the members the hook reads
 }
 
+// Every call that may change a socket takes it through here: the pollers look at it again.
 SocketSlot* SocketLayer::slot(SocketId id) {
     if (id.index >= slots_.size()) return nullptr;
     SocketSlot& s = slots_[id.index];
-    return s.open && s.generation == id.generation ? &s : nullptr;
+    if (!s.open || s.generation != id.generation) return nullptr;
+    mark(id.index);
+    return &s;
 }
 
-const SocketSlot* SocketLayer::slot(SocketId id) const { return const_cast<SocketLayer*>(this)->slot(id); }
+const SocketSlot* SocketLayer::slot(SocketId id) const {
+    if (id.index >= slots_.size()) return nullptr;
+    const SocketSlot& s = slots_[id.index];
+    return s.open && s.generation == id.generation ? &s : nullptr;
+}
 
 SocketId SocketLayer::id_of(const SocketSlot& s) const {
     return {static_cast<uint32_t>(&s - slots_.data()), s.generation};
@@ -117,6 +134,7 @@ Result<void> SocketLayer::close(SocketId id) {
         udp_close(*s);
     }
     free_slot(*s);
+    mark(id.index);  // the pollers drop it now
     return {};
 }
 
@@ -138,6 +156,11 @@ Result<Timeout> SocketLayer::gettimeout(SocketId id) const {
     const SocketSlot* s = slot(id);
     if (s == nullptr) return Result<Timeout>::fail(EBADF);
     return s->timeout;
+}
+
+Timeout SocketLayer::call_timeout(const SocketSlot& s, Direction d) const {
+    if (s.timeout) return s.timeout;
+    return d == Direction::kSend ? s.opts.sndtimeo : s.opts.rcvtimeo;
 }
 
 bool SocketLayer::nonblocking(const SocketSlot& s, int flags) const {
@@ -179,7 +202,70 @@ uint32_t SocketLayer::readiness(SocketId id) const {
 }
 
 void SocketLayer::clear_nospace(SocketId id) {
-    if (SocketSlot* s = slot(id)) s->nospace = false;
+    // Not through slot(): the poller calls this while it reports, and must not mark itself.
+    if (id.index < slots_.size() && slots_[id.index].open && slots_[id.index].generation == id.generation) {
+        slots_[id.index].nospace = false;
+    }
+}
+
+// ---- Readiness notification for the pollers ----
+
+void SocketLayer::attach(Poller* poller) { pollers_.push_back(poller); }
+
+void SocketLayer::detach(Poller* poller) { std::erase(pollers_, poller); }
+
+void SocketLayer::mark(uint32_t index) {
+    for (Poller* p : pollers_) p->notify(index);
+}
+
+// A connection changed: its socket, and its listener's while it waits to be accepted.
+void SocketLayer::mark_conn(TcpHandle h, uint32_t listener) {
+    if (h.index < conn_owner_.size()) {
+        const uint32_t owner = conn_owner_[h.index];
+        if (owner != PortTable::kNone && slots_[owner].open && slots_[owner].conn == h) mark(owner);
+    }
+    if (listener < listener_owner_.size()) {
+        const uint32_t owner = listener_owner_[listener];
+        if (owner != PortTable::kNone && slots_[owner].open && slots_[owner].phase == TcpPhase::kListening &&
+            slots_[owner].listener.index == listener) {
+            mark(owner);
+        }
+    }
+}
+
+void SocketLayer::on_tcp_closed(void* ctx, const TcpConnection& c) {
+    auto* self = static_cast<SocketLayer*>(ctx);
+    if (!self->pollers_.empty()) self->mark_conn(c.handle(), c.listener);
+}
+
+void SocketLayer::on_udp_rx(void* ctx, UdpSocketId id) {
+    auto* self = static_cast<SocketLayer*>(ctx);
+    if (self->pollers_.empty() || id.index >= self->udp_owner_.size()) return;
+    const uint32_t owner = self->udp_owner_[id.index];
+    if (owner == PortTable::kNone) return;
+    const SocketSlot& s = self->slots_[owner];
+    if (s.open && s.udp_open && s.udp == id) self->mark(owner);
+}
+
+// The connection a segment belongs to is looked up before (a reset takes it out of the table)
+// and after (a SYN or a SYN cookie creates it) the TCP layer has it: two hash lookups per
+// segment, and only while a Poller exists.
+void SocketLayer::TcpTap::input(const Ipv4Repr& ip, Packet pkt) {
+    SocketLayer& l = layer_;
+    if (l.pollers_.empty() || pkt.size() < 4) {
+        l.tcp_.input(ip, std::move(pkt));
+        return;
+    }
+    const TcpTuple t{ip.dst_addr, wire::load_be16(pkt.data() + 2), ip.src_addr, wire::load_be16(pkt.data())};
+    TcpHandle before;
+    uint32_t before_listener = kNoIndex;
+    if (const TcpConnection* c = l.tcp_.find_connection(t)) {
+        before = c->handle();
+        before_listener = c->listener;
+    }
+    l.tcp_.input(ip, std::move(pkt));
+    if (before.valid()) l.mark_conn(before, before_listener);
+    if (const TcpConnection* c = l.tcp_.find_connection(t)) l.mark_conn(c->handle(), c->listener);
 }
 
 }  // namespace tachyon

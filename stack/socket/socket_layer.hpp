@@ -9,6 +9,8 @@
 //   udp_socket.cpp      datagram sockets
 //   readiness.cpp       poll/epoll readiness (Linux tcp_poll / datagram_poll)
 //   socket_options.cpp  setsockopt / getsockopt, TCP_INFO
+//   zero_copy.cpp       the zero-copy calls: recv_view, send_reserve, datagrams in place
+//   poller.cpp          the Poller; this layer tells it which sockets to look at again
 //
 // Single-threaded like the stack. Socket handles and Pollers must be gone before the layer, and
 // the layer before its Stack.
@@ -31,6 +33,7 @@
 namespace tachyon {
 
 class Socket;
+class Poller;
 
 // The TCP state as the user sees it: TIME-WAIT reads as CLOSED (as Linux's user socket).
 TcpState user_state(const TcpConnection* c);
@@ -45,6 +48,31 @@ struct AcceptedId {
 struct Received {
     size_t len = 0;
     std::optional<SocketAddress> from;
+};
+
+// recv_view(): received bytes in place in the connection's receive buffer, in at most two pieces
+// (the buffer is a ring). Empty at the peer's orderly shutdown, as recv() returning 0.
+struct RecvView {
+    std::span<const std::byte> first;
+    std::span<const std::byte> second;
+    size_t size() const { return first.size() + second.size(); }
+    bool empty() const { return size() == 0; }
+};
+
+// send_reserve(): free space of the connection's send buffer, writable in place, in at most two
+// pieces.
+struct SendSpace {
+    std::span<std::byte> first;
+    std::span<std::byte> second;
+    size_t size() const { return first.size() + second.size(); }
+};
+
+// recv_datagram(): the buffer the datagram arrived in, holding just its payload, and the sender.
+// An empty handle (no buffer, from unset) when a shut receiving side ended the wait, as recvfrom()
+// returning 0; a datagram without payload is a valid buffer of size 0.
+struct ReceivedDatagram {
+    Packet payload;
+    SocketAddress from;
 };
 
 // For edge-triggered polling: the readiness mask and counters that move when something new
@@ -119,6 +147,35 @@ public:
     // back to send_datagram, which sends that very buffer. Errors as sendto().
     Result<Packet> alloc_datagram(SocketId id);
     Result<void> send_datagram(SocketId id, Packet payload, std::optional<SocketAddress> to = std::nullopt);
+    // ---- Zero-copy stream calls (zero_copy.cpp) ----
+    // Why this form: the receive buffer and send buffer of a connection are byte rings the TCP
+    // layer reads segments out of and places segments into; a view of the ring (receive) and
+    // writing straight into it (send) take out the copy between user memory and the stack. The
+    // TCP layer still builds every segment from the send ring, so one copy ring -> frame remains
+    // (until a device takes external buffers); likewise received payload is copied frame -> ring
+    // once, as reassembly needs a contiguous window.
+    //
+    // recv_view(): the received bytes, at most max, in place; waits like recv() (MSG_DONTWAIT,
+    // timeouts) and fails as recv() does. Nothing is consumed: recv_release(n) drops the first n
+    // bytes of the view and opens the window (a window update goes out as after recv()); bytes
+    // not released are shown again by the next recv_view(). The spans are valid until
+    // recv_release(), another read on the socket, close(), or until the stack runs again (a
+    // blocking call, poll(), a Poller wait: arriving data may move the ring's storage). Flags:
+    // MSG_DONTWAIT only (EINVAL otherwise). Stream sockets only (EOPNOTSUPP).
+    Result<RecvView> recv_view(SocketId id, size_t max = SIZE_MAX, int flags = 0);
+    // EINVAL when n is more than the view holds.
+    Result<void> recv_release(SocketId id, size_t n);
+    // send_reserve(): at least one and at most max bytes of free send buffer, writable in place;
+    // waits for space like send() and fails as send() does. send_commit(n) queues the first n
+    // bytes written and sends as send() does; the space not committed goes back. The spans are
+    // valid until send_commit(), another send on the socket, close(), or until the stack runs
+    // again; send_commit() says EINVAL when they went stale (nothing is sent then).
+    Result<SendSpace> send_reserve(SocketId id, size_t max = SIZE_MAX, int flags = 0);
+    Result<size_t> send_commit(SocketId id, size_t n);
+    // Zero-copy datagram receive: the oldest datagram's buffer itself (no copy), released by
+    // dropping the Packet; waits like recvfrom(). Flags: MSG_DONTWAIT only. Datagram sockets only.
+    Result<ReceivedDatagram> recv_datagram(SocketId id, int flags = 0);
+
     Result<void> settimeout(SocketId id, Timeout timeout);
     Result<Timeout> gettimeout(SocketId id) const;
     Result<int> type(SocketId id) const;  // SOCK_STREAM or SOCK_DGRAM
@@ -128,6 +185,12 @@ public:
     ReadyState ready_state(SocketId id) const;
     void clear_nospace(SocketId id);
     bool is_open(SocketId id) const { return slot(id) != nullptr; }
+
+    // Pollers register here to hear of every socket whose readiness may have changed: a segment
+    // or datagram for it arrived, its connection closed (time-outs included), or a call was made
+    // on it. So a wait looks at those sockets only (O(ready), as epoll's ready list).
+    void attach(Poller* poller);
+    void detach(Poller* poller);
 
     // ---- The blocking-call loop ----
     // now + timeout at the stack's clock (nullopt: no deadline).
@@ -147,6 +210,19 @@ public:
 private:
     friend class Socket;
 
+    // Which wait limit a blocking call uses: SO_RCVTIMEO or SO_SNDTIMEO.
+    enum class Direction : uint8_t { kReceive, kSend };
+
+    // Forwards TCP segments to the TcpLayer and marks the sockets they concern for the pollers.
+    class TcpTap final : public IpProtocolHandler {
+    public:
+        explicit TcpTap(SocketLayer& layer) : layer_(layer) {}
+        void input(const Ipv4Repr& ip, Packet pkt) override;
+
+    private:
+        SocketLayer& layer_;
+    };
+
     SocketSlot* slot(SocketId id);
     const SocketSlot* slot(SocketId id) const;
     SocketId id_of(const SocketSlot& s) const;
@@ -154,10 +230,19 @@ private:
     void free_slot(SocketSlot& s);
     void idle(std::optional<Instant> deadline);
     bool nonblocking(const SocketSlot& s, int flags) const;
+    // How long a blocking call of direction d waits: Python's settimeout() when set, else
+    // SO_RCVTIMEO / SO_SNDTIMEO (Linux), else without limit.
+    Timeout call_timeout(const SocketSlot& s, Direction d) const;
     // Runs op() until it stops saying EAGAIN: once at once, once more after a poll, and then,
-    // for a blocking socket, after every step of the stack until the timeout.
+    // for a blocking socket, after every step of the stack until call_timeout(s, d).
     template <typename Op>
-    auto retry(const SocketSlot& s, int flags, Op op) -> decltype(op());
+    auto retry(const SocketSlot& s, int flags, Direction d, Op op) -> decltype(op());
+
+    // Poller notification: socket slot `index` may have changed readiness.
+    void mark(uint32_t index);
+    void mark_conn(TcpHandle h, uint32_t listener);
+    static void on_tcp_closed(void* ctx, const TcpConnection& c);
+    static void on_udp_rx(void* ctx, UdpSocketId id);
 
     // tcp_socket.cpp.
     const TcpConnection* conn(const SocketSlot& s) const;
@@ -193,6 +278,12 @@ private:
     Result<void> udp_shutdown(SocketSlot& s, uint8_t how);
     void udp_close(SocketSlot& s);
     SocketAddress udp_local(const SocketSlot& s) const;
+    static UdpTxOptions udp_tx_options(const SocketSlot& s);
+    Result<ReceivedDatagram> udp_take_once(SocketSlot& s, int flags);
+
+    // zero_copy.cpp.
+    Result<RecvView> tcp_view_once(SocketSlot& s, size_t max);
+    Result<SendSpace> tcp_reserve_once(SocketSlot& s, size_t max);
 
     // readiness.cpp.
     uint32_t tcp_readiness(const SocketSlot& s) const;
@@ -204,6 +295,8 @@ private:
     Result<size_t> get_socket_option(SocketSlot& s, int name, std::span<std::byte> out);
     Result<void> set_tcp_option(SocketSlot& s, int name, std::span<const std::byte> value);
     Result<size_t> get_tcp_option(SocketSlot& s, int name, std::span<std::byte> out);
+    Result<void> set_ip_option(SocketSlot& s, int name, std::span<const std::byte> value);
+    Result<size_t> get_ip_option(SocketSlot& s, int name, std::span<std::byte> out);
 
     Stack& stack_;
     SocketLayerConfig config_;
@@ -213,10 +306,17 @@ private:
     std::vector<uint32_t> free_;
     size_t in_use_ = 0;
     IdleHook idle_hook_;
+    TcpTap tap_;
+    std::vector<Poller*> pollers_;
+    // The socket slot that last took each TCP connection, listener and UDP socket (by their
+    // index), for the pollers; checked against the slot's handle before use.
+    std::vector<uint32_t> conn_owner_;
+    std::vector<uint32_t> listener_owner_;
+    std::vector<uint32_t> udp_owner_;
 };
 
 template <typename Op>
-auto SocketLayer::retry(const SocketSlot& s, int flags, Op op) -> decltype(op()) {
+auto SocketLayer::retry(const SocketSlot& s, int flags, Direction d, Op op) -> decltype(op()) {
     auto r = op();
     if (r.ok() || r.code() != EAGAIN) return r;
     // Even a non-blocking call moves the stack once: a program that only calls recv() in a loop
@@ -226,7 +326,7 @@ auto SocketLayer::retry(const SocketSlot& s, int flags, Op op) -> decltype(op())
         if (r.ok() || r.code() != EAGAIN) return r;
     }
     if (nonblocking(s, flags)) return r;
-    const std::optional<Instant> deadline = deadline_after(s.timeout);
+    const std::optional<Instant> deadline = deadline_after(call_timeout(s, d));
     while (drive(deadline)) {
         r = op();
         if (r.ok() || r.code() != EAGAIN) return r;

@@ -1,14 +1,19 @@
 // setsockopt / getsockopt with Linux's checks, limits and answers (sk_setsockopt,
-// do_tcp_setsockopt, do_tcp_getsockopt). SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT
+// do_tcp_setsockopt, do_tcp_getsockopt, do_ip_setsockopt). SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT
 // and TCP_CONGESTION act on a live connection at once and on connections opened later;
 // SO_RCVBUF, SO_SNDBUF and TCP_MAXSEG apply to connections opened (or listeners started) after
-// they are set.
+// they are set. SO_RCVTIMEO / SO_SNDTIMEO bound blocking calls as on Linux (expiry: EAGAIN, a
+// partial count, or EINPROGRESS for connect). IP_TTL and IP_TOS apply to the datagrams a UDP
+// socket sends; on a TCP socket they are refused with ENOPROTOOPT, because the TCP layer builds
+// its IPv4 headers without per-connection fields (stack/tcp/sender.cpp transmit()).
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <string_view>
+
+#include <sys/time.h>
 
 #include "stack/socket/socket_layer.hpp"
 
@@ -51,6 +56,49 @@ size_t write_out(std::span<std::byte> out, const T& v) {
     return n;
 }
 
+// sock_set_timeout: a struct timeval; microseconds out of range are EDOM; a negative time means
+// "do not wait" and zero "wait without limit" (Linux keeps jiffies; this keeps microseconds).
+Result<Timeout> read_timeval(std::span<const std::byte> value) {
+    if (value.size() < sizeof(timeval)) return Result<Timeout>::fail(EINVAL);
+    timeval tv{};
+    std::memcpy(&tv, value.data(), sizeof(tv));
+    if (tv.tv_usec < 0 || tv.tv_usec >= 1'000'000) return Result<Timeout>::fail(EDOM);
+    if (tv.tv_sec < 0) return Timeout{Duration::zero()};
+    constexpr int64_t kForeverSecs = 9'000'000'000;  // past it Duration overflows: Linux's MAX too
+    if ((tv.tv_sec == 0 && tv.tv_usec == 0) || tv.tv_sec >= kForeverSecs) return Timeout{};
+    return Timeout{Duration::from_secs(tv.tv_sec) + Duration::from_us(tv.tv_usec)};
+}
+
+timeval to_timeval(const Timeout& t) {
+    timeval tv{};
+    if (!t) return tv;  // without limit reads as zero
+    tv.tv_sec = static_cast<time_t>(t->ns() / 1'000'000'000);
+    tv.tv_usec = static_cast<suseconds_t>((t->ns() % 1'000'000'000) / 1'000);
+    return tv;
+}
+
+// do_ip_setsockopt reads an int, or a single byte when fewer than sizeof(int) are given; none
+// at all reads as 0.
+int read_ip_int(std::span<const std::byte> value) {
+    if (value.size() >= sizeof(int)) {
+        int v = 0;
+        std::memcpy(&v, value.data(), sizeof(v));
+        return v;
+    }
+    return value.empty() ? 0 : static_cast<int>(std::to_integer<unsigned char>(value[0]));
+}
+
+// do_ip_getsockopt: a buffer shorter than an int gets one byte when the value fits in it.
+size_t write_ip_int(std::span<std::byte> out, int v) {
+    if (!out.empty() && out.size() < sizeof(int) && v >= 0 && v <= 255) {
+        out[0] = static_cast<std::byte>(v);
+        return 1;
+    }
+    return write_out(out, v);
+}
+
+constexpr int kDefaultTtl = 64;  // net.ipv4.ip_default_ttl
+
 // Linux: a buffer size is capped at the sysctl maximum, then doubled, then raised to the minimum.
 uint32_t buffer_size(int v, uint32_t max, uint32_t min) {
     const uint32_t val = std::min(static_cast<uint32_t>(v), max);
@@ -76,6 +124,7 @@ Result<void> SocketLayer::setsockopt(SocketId id, int level, int name, std::span
     if (s == nullptr) return Result<void>::fail(EBADF);
     if (level == SOL_SOCKET) return set_socket_option(*s, name, value);
     if (level == IPPROTO_TCP && s->stream) return set_tcp_option(*s, name, value);
+    if (level == IPPROTO_IP) return set_ip_option(*s, name, value);
     return Result<void>::fail(ENOPROTOOPT);
 }
 
@@ -84,8 +133,30 @@ Result<size_t> SocketLayer::getsockopt(SocketId id, int level, int name, std::sp
     if (s == nullptr) return Result<size_t>::fail(EBADF);
     if (level == SOL_SOCKET) return get_socket_option(*s, name, out);
     if (level == IPPROTO_TCP && s->stream) return get_tcp_option(*s, name, out);
-    // Linux: IP-level options are unknown names here; other levels are not supported at all.
-    return Result<size_t>::fail(level == IPPROTO_IP ? ENOPROTOOPT : EOPNOTSUPP);
+    if (level == IPPROTO_IP) return get_ip_option(*s, name, out);
+    return Result<size_t>::fail(EOPNOTSUPP);  // Linux: other levels are not supported at all
+}
+
+Result<void> SocketLayer::set_ip_option(SocketSlot& s, int name, std::span<const std::byte> value) {
+    if (s.stream || (name != IP_TTL && name != IP_TOS)) return Result<void>::fail(ENOPROTOOPT);
+    const int v = read_ip_int(value);
+    if (name == IP_TTL) {
+        if (value.empty()) return Result<void>::fail(EINVAL);
+        if (v != -1 && (v < 1 || v > 255)) return Result<void>::fail(EINVAL);
+        s.opts.ip_ttl = v == -1 ? std::nullopt : std::optional<uint8_t>(static_cast<uint8_t>(v));
+        return {};
+    }
+    s.opts.ip_tos = static_cast<uint8_t>(v);  // Linux keeps the low byte as it is (UDP)
+    return {};
+}
+
+Result<size_t> SocketLayer::get_ip_option(SocketSlot& s, int name, std::span<std::byte> out) {
+    if (s.stream) return Result<size_t>::fail(ENOPROTOOPT);
+    switch (name) {
+        case IP_TTL: return write_ip_int(out, s.opts.ip_ttl ? *s.opts.ip_ttl : kDefaultTtl);
+        case IP_TOS: return write_ip_int(out, s.opts.ip_tos);
+        default: return Result<size_t>::fail(ENOPROTOOPT);
+    }
 }
 
 Result<void> SocketLayer::set_socket_option(SocketSlot& s, int name, std::span<const std::byte> value) {
@@ -100,6 +171,12 @@ Result<void> SocketLayer::set_socket_option(SocketSlot& s, int name, std::span<c
     }
     Result<int> v = read_int(value);  // sk_setsockopt checks the length first
     if (!v) return v.error();
+    if (name == SO_RCVTIMEO || name == SO_SNDTIMEO) {
+        Result<Timeout> t = read_timeval(value);
+        if (!t) return t.error();
+        (name == SO_RCVTIMEO ? s.opts.rcvtimeo : s.opts.sndtimeo) = *t;
+        return {};
+    }
     switch (name) {
         case SO_REUSEADDR:
             s.opts.reuse_addr = *v != 0;
@@ -127,6 +204,8 @@ Result<size_t> SocketLayer::get_socket_option(SocketSlot& s, int name, std::span
             const struct linger l { s.opts.linger.on ? 1 : 0, s.opts.linger.seconds };
             return write_out(out, l);
         }
+        case SO_RCVTIMEO: return write_out(out, to_timeval(s.opts.rcvtimeo));
+        case SO_SNDTIMEO: return write_out(out, to_timeval(s.opts.sndtimeo));
         case SO_REUSEADDR: v = s.opts.reuse_addr ? 1 : 0; break;
         case SO_KEEPALIVE: v = s.opts.keepalive ? 1 : 0; break;
         case SO_RCVBUF: v = static_cast<int>(s.opts.rcvbuf); break;

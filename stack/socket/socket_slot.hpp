@@ -50,20 +50,30 @@ struct SocketOptions {
     int keepintvl = 75;     // TCP_KEEPINTVL (tcp_keepalive_intvl)
     int keepcnt = 9;        // TCP_KEEPCNT (tcp_keepalive_probes)
     char congestion[kCongestionNameMax] = {};  // TCP_CONGESTION
+    // SO_RCVTIMEO / SO_SNDTIMEO: how long a blocking receive or send waits (nullopt: without
+    // limit, Linux's MAX_SCHEDULE_TIMEOUT). Python's settimeout(), when set, takes precedence.
+    Timeout rcvtimeo;
+    Timeout sndtimeo;
+    // IP_TTL (nullopt: the stack's default, Linux's -1) and IP_TOS, for datagram sockets.
+    std::optional<uint8_t> ip_ttl;
+    uint8_t ip_tos = 0;
 };
 
-// MSG_PEEK support. Neither the TCP layer nor the UDP layer can peek, so peeked data is taken
-// out of them into this stash and later reads are served from it first. Allocated on the first
-// MSG_PEEK of a socket only.
+// MSG_PEEK support for stream sockets. The TCP layer cannot peek, so peeked data is taken out of
+// it into this stash and later reads are served from it first. Allocated on the first MSG_PEEK
+// of a socket only. (The UDP layer peeks at its queue itself.)
 struct PeekStash {
-    ByteRing bytes;  // TCP: in-order bytes taken from the connection, not yet read
-    // UDP: one datagram taken from the queue.
-    std::unique_ptr<std::byte[]> datagram;
-    size_t datagram_len = 0;  // bytes held (the whole datagram, up to kMaxDatagram)
-    SocketAddress from;
-    bool has_datagram = false;
+    ByteRing bytes;  // in-order bytes taken from the connection, not yet read
+};
 
-    static constexpr size_t kMaxDatagram = 65535;
+// The zero-copy calls in progress on a stream socket: the view recv_view() handed out (until
+// recv_release() or another read), and the send buffer space send_reserve() handed out (until
+// send_commit() or another send).
+struct ZeroCopyState {
+    size_t view_len = 0;          // bytes in the view handed out
+    bool view_from_stash = false;  // the view shows the MSG_PEEK stash, not the connection
+    size_t reserved_len = 0;       // bytes of send space handed out
+    const std::byte* reserved_at = nullptr;  // where they start (stale-reservation check)
 };
 
 struct SocketSlot {
@@ -97,6 +107,7 @@ struct SocketSlot {
     uint64_t udp_reads = 0;             // datagrams taken (edge-triggered polling)
 
     std::unique_ptr<PeekStash> stash;
+    ZeroCopyState zc;
 };
 
 }  // namespace tachyon

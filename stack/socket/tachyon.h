@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +69,40 @@ int tcy_epoll_create(int size);
 int tcy_epoll_create1(int flags);
 int tcy_epoll_ctl(int epfd, int op, int fd, struct epoll_event* event);
 int tcy_epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout);
+
+/* ---- Zero-copy calls (Tachyon's own; no POSIX namesake) ----
+ * A connection's receive and send buffers are byte rings inside the stack. These calls show the
+ * received bytes in place and let the caller write what it sends straight into the send ring,
+ * so no copy is made between user memory and the stack. The stack still builds every TCP
+ * segment from the send ring (one copy ring -> frame remains until a device takes external
+ * buffers), and received payload is placed frame -> ring once. A ring may wrap: each call gives
+ * at most two pieces, iov[1].iov_len is 0 when one is enough.
+ *
+ * The pieces are valid until the matching _done / _commit call, another read or send on fd,
+ * tcy_close(fd), or until the stack runs again (any blocking call, tcy_poll, tcy_epoll_wait,
+ * tcy_stack_poll): arriving data may move a ring's storage. Blocking, O_NONBLOCK, MSG_DONTWAIT,
+ * SO_RCVTIMEO / SO_SNDTIMEO and the errno values are those of tcy_recv / tcy_send. */
+
+/* Stream receive: up to len bytes, shown in iov[0..1]. Returns the bytes shown, 0 at the peer's
+ * orderly shutdown, -1 with errno. Flags: MSG_DONTWAIT. Nothing is consumed until
+ * tcy_recv_zc_done(fd, n) drops the first n bytes shown (n <= the return value; EINVAL
+ * otherwise) and opens the receive window (a window update goes out as after tcy_recv); bytes
+ * not released are shown again by the next tcy_recv_zc. */
+ssize_t tcy_recv_zc(int fd, struct iovec iov[2], size_t len, int flags);
+/* Also ends a tcy_recvfrom_zc (n is ignored then). */
+int tcy_recv_zc_done(int fd, size_t n);
+/* Stream send: at least 1 and at most len bytes of free send buffer, in iov[0..1], to write
+ * into. Returns their total or -1 with errno (EAGAIN when full and non-blocking). Flags:
+ * MSG_DONTWAIT, MSG_NOSIGNAL. tcy_send_zc_commit(fd, n) sends the first n bytes written and
+ * returns n, or -1 with errno: EINVAL when n is more than was given or the space went stale
+ * (nothing is sent then). */
+ssize_t tcy_send_zc(int fd, struct iovec iov[2], size_t len, int flags);
+ssize_t tcy_send_zc_commit(int fd, size_t n);
+/* Datagram receive: *data points at the oldest datagram's payload in the buffer it arrived in.
+ * Returns its length (the whole datagram: never truncated), -1 with errno. The buffer is held
+ * for fd until tcy_recv_zc_done(fd, 0), the next tcy_recvfrom_zc on fd, or tcy_close(fd).
+ * Flags: MSG_DONTWAIT. */
+ssize_t tcy_recvfrom_zc(int fd, const void** data, int flags, struct sockaddr* addr, socklen_t* addrlen);
 
 #ifdef __cplusplus
 }

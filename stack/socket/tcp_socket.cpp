@@ -145,6 +145,7 @@ Result<void> SocketLayer::tcp_listen(SocketSlot& s, int backlog) {
     Result<TcpListenHandle> l = tcp_.listen({s.local.addr, s.local.port}, static_cast<uint32_t>(b) + 1, conn_config(s));
     if (!l) return l.error();
     s.listener = *l;
+    if (l->index < listener_owner_.size()) listener_owner_[l->index] = static_cast<uint32_t>(&s - slots_.data());
     s.phase = TcpPhase::kListening;
     ports_.set_listening(s.port_holder, true);
     return {};
@@ -162,6 +163,7 @@ Result<AcceptedId> SocketLayer::tcp_accept_once(SocketSlot& s) {
     n.opts = s.opts;  // Linux clones the listener's options into the child
     n.phase = TcpPhase::kConnected;
     n.conn = *h;
+    if (h->index < conn_owner_.size()) conn_owner_[h->index] = id.index;
     n.bound = true;
     n.explicit_bind = true;
     n.local = {c->tuple.local_addr, c->tuple.local_port};
@@ -234,6 +236,7 @@ int SocketLayer::tcp_open(SocketSlot& s, SocketAddress remote) {
         }
     }
     s.conn = *h;
+    if (h->index < conn_owner_.size()) conn_owner_[h->index] = static_cast<uint32_t>(&s - slots_.data());
     s.phase = TcpPhase::kConnecting;
     s.error_reported = false;
     s.sk_err = 0;  // tcp_connect_init
@@ -247,14 +250,18 @@ int SocketLayer::tcp_connect(SocketSlot& s, SocketAddress remote) {
     // without a timeout (Python answers EALREADY at once when a timeout is set).
     const bool wait = (r == EINPROGRESS && !nonblocking(s, 0)) || (r == EALREADY && !s.timeout);
     if (!wait) return r;
-    const std::optional<Instant> deadline = deadline_after(s.timeout);
+    // Linux inet_stream_connect waits at most SO_SNDTIMEO.
+    const std::optional<Instant> deadline = deadline_after(call_timeout(s, Direction::kSend));
     const bool done = wait_until(
         [&] {
             const TcpConnection* c = conn(s);
             return c == nullptr || !handshaking(c->state);
         },
         deadline);
-    if (!done) return EAGAIN;  // Python's connect_ex() on timeout; the attempt goes on
+    // Python's connect_ex() says EAGAIN when its timeout expired; Linux keeps its first answer
+    // (EINPROGRESS, or EALREADY for an attempt in progress) when SO_SNDTIMEO did. Either way
+    // the attempt goes on.
+    if (!done) return s.timeout ? EAGAIN : r;
     return tcp_connect_once(s, remote);
 }
 
@@ -298,30 +305,46 @@ Result<size_t> SocketLayer::tcp_send_once(SocketSlot& s, std::span<const std::by
         return Result<size_t>::fail(e != 0 ? e : EPIPE);
     }
     if (data.empty()) return size_t{0};
+    s.zc.reserved_len = 0;  // a send ends a send_reserve() in progress
     Result<size_t> n = tcp_.send(s.conn, data);
     if (!n || *n < data.size()) s.nospace = true;
     return n;
 }
 
 Result<size_t> SocketLayer::tcp_send(SocketSlot& s, std::span<const std::byte> data, int flags) {
-    const auto once = [&](std::span<const std::byte> rest) {
-        return retry(s, flags, [&] { return tcp_send_once(s, rest); });
-    };
     // With a timeout (Python) or non-blocking, one successful copy is the answer.
-    if (s.timeout || (flags & MSG_DONTWAIT) != 0) return once(data);
-    // A blocking socket queues everything, waiting for space as often as needed (Linux).
+    if (s.timeout || (flags & MSG_DONTWAIT) != 0) {
+        return retry(s, flags, Direction::kSend, [&] { return tcp_send_once(s, data); });
+    }
+    // A blocking socket queues everything, waiting for space as often as needed; SO_SNDTIMEO
+    // bounds the whole call, which then returns what it queued, or EAGAIN (Linux tcp_sendmsg).
+    const std::optional<Instant> deadline = deadline_after(s.opts.sndtimeo);
     size_t total = 0;
+    bool polled = false;
     for (;;) {
-        Result<size_t> r = once(data.subspan(total));
-        if (!r) return total > 0 ? Result<size_t>(total) : r;
-        total += *r;
-        if (total == data.size()) return total;
+        Result<size_t> r = tcp_send_once(s, data.subspan(total));
+        if (r) {
+            total += *r;
+            if (total == data.size()) return total;
+            continue;
+        }
+        if (r.code() != EAGAIN) return total > 0 ? Result<size_t>(total) : r;
+        if (!polled) {  // one step of the stack first, as retry() does
+            polled = true;
+            if (stack_.poll()) continue;
+        }
+        if (!drive(deadline)) {
+            r = tcp_send_once(s, data.subspan(total));
+            if (r) total += *r;
+            return total > 0 ? Result<size_t>(total) : r;
+        }
     }
 }
 
 // In-order bytes for the user: the MSG_PEEK stash first, then the connection.
 size_t SocketLayer::tcp_read(SocketSlot& s, std::span<std::byte> out, bool peek) {
     PeekStash* stash = s.stash.get();
+    s.zc.view_len = 0;  // a read ends a recv_view() in progress
     if (!peek) {
         size_t n = 0;
         if (stash != nullptr && !stash->bytes.empty()) {

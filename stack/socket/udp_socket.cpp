@@ -13,6 +13,7 @@ Result<void> SocketLayer::udp_bind(SocketSlot& s, SocketAddress local) {
     Result<UdpSocketId> id = stack_.udp().bind({local.addr, local.port});
     if (!id) return id.error();
     s.udp = *id;
+    if (id->index < udp_owner_.size()) udp_owner_[id->index] = static_cast<uint32_t>(&s - slots_.data());
     s.udp_open = true;
     s.bound = true;
     s.explicit_bind = local.port != 0;
@@ -74,51 +75,48 @@ Result<size_t> SocketLayer::udp_send_once(SocketSlot& s, std::span<const std::by
     if (Result<void> r = udp_autobind(s); !r) return r.error();
     // Linux: no route is ENETUNREACH (the UDP layer says EHOSTUNREACH).
     if (!stack_.source_for(to->addr)) return Result<size_t>::fail(ENETUNREACH);
-    Result<void> r = stack_.udp().send_to(s.udp, {to->addr, to->port}, data);
+    Result<void> r = stack_.udp().send_to(s.udp, {to->addr, to->port}, data, udp_tx_options(s));
     if (!r) return r.error();
     return data.size();
 }
 
 Result<Received> SocketLayer::udp_recv_once(SocketSlot& s, std::span<std::byte> out, int flags) {
     const bool peek = (flags & MSG_PEEK) != 0;
-    PeekStash* stash = s.stash.get();
-    if (stash != nullptr && stash->has_datagram) {
-        const size_t n = std::min(out.size(), stash->datagram_len);
-        if (n != 0) std::memcpy(out.data(), stash->datagram.get(), n);
-        if (!peek) {
-            stash->has_datagram = false;
-            ++s.udp_reads;
-        }
-        return Received{n, stash->from};
-    }
     // A shut receiving side ends a blocking wait with 0; a non-blocking call still says EAGAIN
     // (Linux __skb_recv_datagram checks the shutdown only while it waits).
     const bool shut = (s.user_shutdown & kRcvShutdown) != 0 && !s.timeout && (flags & MSG_DONTWAIT) == 0;
     // An unbound socket has nothing to receive (Linux does not autobind on recv).
     if (!s.udp_open) return shut ? Result<Received>(Received{}) : Result<Received>::fail(EAGAIN);
-    if (peek && stash == nullptr) {
-        s.stash = std::make_unique<PeekStash>();
-        stash = s.stash.get();
-    }
-    if (peek && !stash->datagram) stash->datagram = std::make_unique<std::byte[]>(PeekStash::kMaxDatagram);
-    const std::span<std::byte> into = peek ? std::span(stash->datagram.get(), PeekStash::kMaxDatagram) : out;
+    UdpLayer& udp = stack_.udp();
     // Bounded by the socket's queue: each pass takes one datagram.
     for (;;) {
-        Result<UdpReceived> r = stack_.udp().recv_from(s.udp, into);
+        Result<UdpReceived> r = udp.peek_from(s.udp, out);
         if (!r) return r.code() == EAGAIN && shut ? Result<Received>(Received{}) : Result<Received>(r.error());
         const SocketAddress from{r->from.addr, r->from.port};
-        // A connected socket only hears its peer (Linux never delivers the others to it).
-        if (s.peer && from != *s.peer) continue;
-        if (!peek) {
-            ++s.udp_reads;
-            return Received{r->len, from};
+        // A connected socket only hears its peer (Linux never delivers the others to it): the
+        // others are dropped, peeked at or not.
+        const bool wanted = !s.peer || from == *s.peer;
+        if (!wanted || !peek) (void)udp.take(s.udp);
+        if (!wanted) continue;
+        if (!peek) ++s.udp_reads;
+        return Received{r->len, from};
+    }
+}
+
+// Zero-copy datagram receive: the same rules as udp_recv_once, handing out the buffer itself.
+Result<ReceivedDatagram> SocketLayer::udp_take_once(SocketSlot& s, int flags) {
+    const bool shut = (s.user_shutdown & kRcvShutdown) != 0 && !s.timeout && (flags & MSG_DONTWAIT) == 0;
+    if (!s.udp_open) return shut ? Result<ReceivedDatagram>(ReceivedDatagram{}) : Result<ReceivedDatagram>::fail(EAGAIN);
+    for (;;) {
+        Result<UdpPacket> r = stack_.udp().take(s.udp);
+        if (!r) {
+            if (r.code() == EAGAIN && shut) return ReceivedDatagram{};
+            return r.error();
         }
-        stash->has_datagram = true;
-        stash->datagram_len = r->len;
-        stash->from = from;
-        const size_t n = std::min(out.size(), r->len);
-        if (n != 0) std::memcpy(out.data(), stash->datagram.get(), n);
-        return Received{n, from};
+        const SocketAddress from{r->from.addr, r->from.port};
+        if (s.peer && from != *s.peer) continue;  // dropped here, its buffer back to the pool
+        ++s.udp_reads;
+        return ReceivedDatagram{std::move(r->payload), from};
     }
 }
 
@@ -133,6 +131,8 @@ void SocketLayer::udp_close(SocketSlot& s) {
     if (s.udp_open) (void)stack_.udp().close(s.udp);
     s.udp_open = false;
 }
+
+UdpTxOptions SocketLayer::udp_tx_options(const SocketSlot& s) { return UdpTxOptions{s.opts.ip_ttl, s.opts.ip_tos}; }
 
 SocketAddress SocketLayer::udp_local(const SocketSlot& s) const {
     if (!s.udp_open) return {};

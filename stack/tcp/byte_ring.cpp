@@ -3,60 +3,126 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <utility>
 
 namespace tachyon {
 
-void ByteRing::reset(size_t capacity) {
-    if (capacity != capacity_ || !buf_) {
-        buf_ = std::make_unique_for_overwrite<std::byte[]>(capacity == 0 ? 1 : capacity);
-        capacity_ = capacity;
-    }
-    head_ = 0;
-    size_ = 0;
+ByteRing::ByteRing(ByteRing&& other) noexcept { *this = std::move(other); }
+
+ByteRing& ByteRing::operator=(ByteRing&& other) noexcept {
+    if (this == &other) return *this;
+    drop_storage();
+    pool_ = other.pool_;
+    buf_ = std::exchange(other.buf_, nullptr);
+    phys_ = std::exchange(other.phys_, 0);
+    capacity_ = other.capacity_;
+    head_ = std::exchange(other.head_, 0);
+    size_ = std::exchange(other.size_, 0);
+    extent_ = std::exchange(other.extent_, 0);
+    peak_ = std::exchange(other.peak_, 0);
+    hint_ = other.hint_;
+    return *this;
 }
 
-// Copies the whole old ring in logical order (bytes past size() included: the receive side keeps
-// out-of-order data there) into a larger one. A setup-time operation (socket options).
-void ByteRing::grow(size_t capacity) {
-    if (capacity <= capacity_) return;
-    auto next = std::make_unique_for_overwrite<std::byte[]>(capacity);
-    const size_t first = capacity_ - head_;
-    std::memcpy(next.get(), buf_.get() + head_, first);
-    std::memcpy(next.get() + first, buf_.get(), head_);
-    buf_ = std::move(next);
+void ByteRing::set_pool(BufferPool* pool) {
+    assert(buf_ == nullptr);
+    pool_ = pool;
+}
+
+void ByteRing::reset(size_t capacity) {
+    drop_storage();
     capacity_ = capacity;
+    head_ = size_ = extent_ = peak_ = hint_ = 0;
+}
+
+// The storage keeps every byte at its offset; a later reserve() grows it to the new limit.
+void ByteRing::grow(size_t capacity) { capacity_ = std::max(capacity_, capacity); }
+
+void ByteRing::drop_storage() {
+    if (buf_ == nullptr) return;
+    give_block(pool_, buf_, phys_);
+    buf_ = nullptr;
+    phys_ = 0;
     head_ = 0;
+    hint_ = peak_;
+    peak_ = 0;
+}
+
+bool ByteRing::reserve(size_t end) {
+    assert(end <= capacity_);
+    if (end <= phys_) return true;
+    // The first block is the last busy period's size (no regrowth for a steady stream), else one
+    // segment's worth; never more than the capacity needs.
+    const size_t largest = BufferPool::block_size(capacity_);
+    const size_t start = buf_ == nullptr ? std::max(hint_, std::min(kMinBlock, capacity_)) : 0;
+    const size_t size = std::min(BufferPool::block_size(std::max({end, start, phys_ * 2})), largest);
+    std::byte* next = take_block(pool_, size);
+    if (next == nullptr) return false;
+    if (buf_ != nullptr) {
+        // Every byte written so far (out-of-order ones included) moves in logical order.
+        const size_t first = std::min(extent_, phys_ - head_);
+        std::memcpy(next, buf_ + head_, first);
+        std::memcpy(next + first, buf_, extent_ - first);
+        give_block(pool_, buf_, phys_);
+    }
+    buf_ = next;
+    phys_ = size;
+    head_ = 0;
+    return true;
+}
+
+void ByteRing::copy_in(size_t offset, std::span<const std::byte> src) {
+    const size_t start = wrap(head_ + offset);
+    const size_t first = std::min(src.size(), phys_ - start);
+    std::memcpy(buf_ + start, src.data(), first);
+    if (first < src.size()) std::memcpy(buf_, src.data() + first, src.size() - first);
+    extent_ = std::max(extent_, offset + src.size());
+    peak_ = std::max(peak_, extent_);
 }
 
 size_t ByteRing::push(std::span<const std::byte> src) {
-    const size_t n = std::min(src.size(), free());
-    write_at(size_, src.first(n));
+    size_t n = std::min(src.size(), free());
+    if (n == 0) return 0;
+    if (!reserve(size_ + n)) n = phys_ > size_ ? std::min(n, phys_ - size_) : 0;
+    if (n == 0) return 0;
+    copy_in(size_, src.first(n));
     size_ += n;
     return n;
 }
 
-void ByteRing::write_at(size_t offset, std::span<const std::byte> src) {
+bool ByteRing::write_at(size_t offset, std::span<const std::byte> src) {
     assert(offset + src.size() <= capacity_);
-    if (src.empty()) return;
-    const size_t start = wrap(head_ + offset);
-    const size_t first = std::min(src.size(), capacity_ - start);
-    std::memcpy(buf_.get() + start, src.data(), first);
-    if (first < src.size()) std::memcpy(buf_.get(), src.data() + first, src.size() - first);
+    if (src.empty()) return true;
+    if (!reserve(offset + src.size())) return false;
+    copy_in(offset, src);
+    return true;
+}
+
+void ByteRing::commit(size_t n) {
+    size_ += n;
+    assert(size_ <= extent_);
 }
 
 void ByteRing::copy_out(size_t offset, std::span<std::byte> dst) const {
     assert(offset + dst.size() <= size_);
     if (dst.empty()) return;
     const size_t start = wrap(head_ + offset);
-    const size_t first = std::min(dst.size(), capacity_ - start);
-    std::memcpy(dst.data(), buf_.get() + start, first);
-    if (first < dst.size()) std::memcpy(dst.data() + first, buf_.get(), dst.size() - first);
+    const size_t first = std::min(dst.size(), phys_ - start);
+    std::memcpy(dst.data(), buf_ + start, first);
+    if (first < dst.size()) std::memcpy(dst.data() + first, buf_, dst.size() - first);
 }
 
 void ByteRing::consume(size_t n) {
     assert(n <= size_);
+    if (n == 0) return;
     head_ = wrap(head_ + n);
-    size_ -= n;  // head_ is not rewound when empty: write_at may hold bytes past size()
+    size_ -= n;
+    extent_ -= n;  // head_ is not rewound while anything is held: out-of-order bytes lie beyond
+    if (extent_ == 0) drop_storage();
+}
+
+void ByteRing::trim() {
+    if (extent_ == 0) drop_storage();
 }
 
 }  // namespace tachyon

@@ -12,9 +12,11 @@ namespace {
 
 // RFC 9293 3.7.1: without an MSS option the peer accepts 536 bytes.
 constexpr uint16_t kDefaultMss = 536;
-// Smallest MSS we honour from a peer (Linux's TCP_MIN_MSS): keeps a hostile tiny MSS from
-// turning every byte into a segment.
+// Smallest MSS we announce (Linux's TCP_MIN_MSS), whatever the MTU.
 constexpr uint16_t kMinMss = 88;
+// Smallest segment payload we send (Linux's tcp_min_snd_mss, CVE-2019-11479): a peer may ask for
+// less than 88 and gets it, but a hostile tiny MSS cannot turn every few bytes into a segment.
+constexpr uint16_t kMinSndMss = 48;
 // RFC 7323 2.3: shift counts above 14 are treated as 14.
 constexpr uint8_t kMaxWindowScale = 14;
 constexpr uint16_t kTimestampOptionLen = 12;  // NOP, NOP, kind 8 (RFC 7323 appendix A)
@@ -60,9 +62,8 @@ void TcpLayer::negotiate_options(TcpConnection& c, const TcpRepr& syn) {
         tcb.rcv_wscale = 0;
     }
     // RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our MTU - 40) - TCP options in every segment.
-    uint16_t peer = std::max(syn.max_seg_size.value_or(kDefaultMss), kMinMss);
-    peer = std::min(peer, mss_to_announce(c));
-    tcb.snd_mss = static_cast<uint16_t>(peer - (tcb.ts_ok ? kTimestampOptionLen : 0));
+    const int peer = std::min(syn.max_seg_size.value_or(kDefaultMss), mss_to_announce(c));
+    tcb.snd_mss = static_cast<uint16_t>(std::max<int>(peer - (tcb.ts_ok ? kTimestampOptionLen : 0), kMinSndMss));
 }
 
 void TcpLayer::send_syn(TcpConnection& c) {

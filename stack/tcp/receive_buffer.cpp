@@ -17,10 +17,17 @@ ReceiveBuffer::InsertResult ReceiveBuffer::insert(SeqNum rcv_nxt, SeqNum seq,
     InsertResult r;
     if (data.empty()) return r;
     const size_t offset = ring_.size() + static_cast<uint32_t>(seq - rcv_nxt);
+    // Storage first: nothing is recorded for data that cannot be held.
+    if (!ring_.reserve(offset + data.size())) {
+        r.stored = false;
+        r.no_memory = true;
+        return r;
+    }
     if (seq != rcv_nxt) {
         // Out of order: decide first whether the table can describe it, then copy.
         if (!add_range(seq, seq + static_cast<uint32_t>(data.size()))) {
             r.stored = false;
+            ring_.trim();
             return r;
         }
         ring_.write_at(offset, data);

@@ -2,7 +2,8 @@
 // stored at their final place in the same ring (RFC 9293 3.10.7.4 seventh step: segments beyond
 // RCV.NXT "may be held for later processing"). The out-of-order ranges are kept in a small fixed
 // table, so reassembly is bounded in both memory and work; the ranges are what SACK blocks will
-// report (issue 4). No allocation per segment.
+// report (issue 4). The ring takes storage only while it holds bytes (ByteRing): an idle
+// connection's receive buffer costs nothing. No allocation per segment in a steady state.
 #pragma once
 
 #include <array>
@@ -24,8 +25,11 @@ public:
         SeqNum right;  // one past the last byte held
     };
 
+    // Where the ring's storage comes from (nullptr: the allocator); only while it holds none.
+    void set_pool(BufferPool* pool) { ring_.set_pool(pool); }
     void reset(size_t capacity);
     void grow(size_t capacity) { ring_.grow(capacity); }
+    size_t storage_bytes() const { return ring_.storage_bytes(); }
 
     size_t capacity() const { return ring_.capacity(); }
     // In-order bytes the user has not read yet.
@@ -35,13 +39,19 @@ public:
 
     struct InsertResult {
         uint32_t advanced = 0;  // how far RCV.NXT moves (this segment plus reassembled ranges)
-        bool stored = true;     // false: out of order and the range table is full
+        bool stored = true;     // false: dropped (out of order with the range table full, or no memory)
+        bool no_memory = false; // dropped because the ring could not get storage (BufferPool limit)
     };
     // Stores data that starts at seq. The caller has trimmed it to [rcv_nxt, rcv_nxt + window()).
     InsertResult insert(SeqNum rcv_nxt, SeqNum seq, std::span<const std::byte> data);
 
     // Copies up to dst.size() in-order bytes out; returns how many.
     size_t read(std::span<std::byte> dst);
+    // Zero-copy reading: the first len in-order bytes in place (len <= readable()), valid until
+    // the ring changes (the next insert, consume or clear); consume(n) then drops n of them, as
+    // read() does after copying.
+    RingSpans<const std::byte> peek(size_t len) const { return ring_.view(0, len); }
+    void consume(size_t n) { ring_.consume(n); }
     // Drops every unread byte (used when the connection resets).
     void clear() { ring_.reset(ring_.capacity()); range_count_ = 0; }
 

@@ -178,7 +178,7 @@ bool TcpLayer::process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out)
     const uint32_t prior_wnd = tcb.snd_wnd;
     RateSource rs;
     if (ack > tcb.snd_una) ack_new_data(c, ack, echoed(seg), rs);
-    update_send_window(c, seg);  // a duplicate (SEG.ACK < SND.UNA) is otherwise ignored
+    update_send_window(c, seg, prior_una);  // a duplicate (SEG.ACK < SND.UNA) is otherwise ignored
     if (ack >= prior_una) sender_ack(c, seg, prior_una, prior_in_flight, prior_wnd, rs);
     switch (c.state) {
         case TcpState::kFinWait1:
@@ -266,11 +266,17 @@ uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint
 
 // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated" unless the segment is
 // older than the one that last updated it (SND.WL1, SND.WL2).
-void TcpLayer::update_send_window(TcpConnection& c, const TcpRepr& seg) {
+// RFC 9293 3.10.7.4 fifth step, the window update, with two guards: (1) a segment beyond RCV.NXT
+// (out of order) does not set the window: an in-window segment forged ahead of RCV.NXT would
+// otherwise move SND.WL1 past every genuine segment to come and freeze the window at its value
+// (found by the adversarial tests); the peer's in-order segments carry the same information.
+// (2) As Linux's tcp_may_update_window, an ACK that advances SND.UNA always updates the window.
+void TcpLayer::update_send_window(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una) {
     Tcb& tcb = c.tcb;
     const SeqNum ack = *seg.ack_number;
-    if (ack < tcb.snd_una) return;
-    if (tcb.snd_wl1 < seg.seq_number || (tcb.snd_wl1 == seg.seq_number && tcb.snd_wl2 <= ack)) {
+    if (ack < tcb.snd_una || seg.seq_number > tcb.rcv_nxt) return;
+    if (tcb.snd_wl1 < seg.seq_number || (tcb.snd_wl1 == seg.seq_number && tcb.snd_wl2 <= ack) ||
+        ack > prior_una) {
         tcb.snd_wnd = static_cast<uint32_t>(seg.window_len) << tcb.snd_wscale;
         tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, tcb.snd_wnd);
         tcb.snd_wl1 = seg.seq_number;
@@ -329,6 +335,16 @@ bool TcpLayer::ack_now(TcpConnection& c, uint32_t len, bool filled_gap) {
 // Eighth step: FIN, once every byte before it has arrived.
 void TcpLayer::process_fin(TcpConnection& c, const SegmentText& text, RxActions& out) {
     if (c.state == TcpState::kClosed) return;
+    if (c.rcv_fin) {
+        // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer's FIN was taken already, RCV.NXT is
+        // past it and stays there; another FIN is acknowledged and, in TIME-WAIT, restarts the
+        // 2 MSL timeout.
+        if (text.fin) {
+            out.ack = true;
+            if (c.state == TcpState::kTimeWait) enter_time_wait(c);
+        }
+        return;
+    }
     bool fin = false;
     if (text.fin) {
         const SeqNum at = text.seq + static_cast<uint32_t>(text.data.size());
@@ -350,7 +366,6 @@ void TcpLayer::process_fin(TcpConnection& c, const SegmentText& text, RxActions&
     c.rcv_fin = true;
     out.ack = true;
     switch (c.state) {
-        case TcpState::kSynReceived:
         case TcpState::kEstablished:
             c.state = TcpState::kCloseWait;
             break;
@@ -362,10 +377,9 @@ void TcpLayer::process_fin(TcpConnection& c, const SegmentText& text, RxActions&
             }
             break;
         case TcpState::kFinWait2:
-        case TcpState::kTimeWait:
-            enter_time_wait(c);  // TIME-WAIT: restart the 2 MSL timeout
+            enter_time_wait(c);
             break;
-        default:  // CLOSE-WAIT, CLOSING, LAST-ACK: remain
+        default:  // SYN-RECEIVED moved to ESTABLISHED in the fifth step
             break;
     }
 }

@@ -1,22 +1,55 @@
 #include "stack/tcp/sack_scoreboard.hpp"
 
 #include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <type_traits>
 
 namespace tachyon {
 
+// Records are moved with memcpy and live in pool blocks (implicitly created objects).
+static_assert(std::is_trivially_copyable_v<TxRecord> && std::is_trivially_destructible_v<TxRecord>);
+
 void SackScoreboard::reset(size_t capacity) {
-    if (capacity != capacity_) {
-        buf_ = std::make_unique<TxRecord[]>(capacity);
-        capacity_ = capacity;
-    }
+    drop_storage();
+    capacity_ = capacity;
     head_ = 0;
     count_ = 0;
     sacked_ = lost_ = retrans_ = 0;
     sacked_segs_ = lost_segs_ = 0;
 }
 
+// Storage for more records: a first block of about 64 records, then doubling; the records held
+// move in order to the front of the new block.
+bool SackScoreboard::grow_storage() {
+    const size_t want = std::max<size_t>(std::min(std::max<size_t>(phys_ * 2, 64), capacity_), count_ + 1);
+    const size_t bytes = BufferPool::block_size(want * sizeof(TxRecord));
+    auto* next = reinterpret_cast<TxRecord*>(take_block(pool_, bytes));
+    if (next == nullptr) return false;
+    const size_t first = std::min(count_, phys_ - head_);
+    std::memcpy(static_cast<void*>(next), buf_ + head_, first * sizeof(TxRecord));
+    std::memcpy(static_cast<void*>(next + first), buf_, (count_ - first) * sizeof(TxRecord));
+    if (block_ != 0) give_block(pool_, reinterpret_cast<std::byte*>(buf_), block_);
+    buf_ = next;
+    block_ = bytes;
+    phys_ = bytes / sizeof(TxRecord);
+    head_ = 0;
+    return true;
+}
+
+// Only with no record held (or all being forgotten): back to the inline records.
+void SackScoreboard::drop_storage() {
+    if (block_ == 0) return;
+    give_block(pool_, reinterpret_cast<std::byte*>(buf_), block_);
+    buf_ = inline_.data();
+    phys_ = kInline;
+    block_ = 0;
+    head_ = 0;
+}
+
 void SackScoreboard::on_send(SeqNum seq, uint32_t len, Instant now, uint64_t delivered,
                              Instant delivered_time) {
+    assert(count_ < phys_ && "full() must be asked before a segment is sent");
     if (count_ == 0) {
         rtx_hint_ = seq;
         lost_mark_ = seq;
@@ -89,6 +122,10 @@ uint32_t SackScoreboard::acknowledge(SeqNum ack, RateSource& rs) {
     }
     if (rtx_hint_ < ack) rtx_hint_ = ack;
     if (lost_mark_ < ack) lost_mark_ = ack;
+    if (count_ == 0) {
+        drop_storage();  // nothing in flight: the storage goes back to the pool
+        head_ = 0;
+    }
     return bytes;
 }
 

@@ -1,17 +1,20 @@
 // The sender's record of every segment in flight: its sequence range, whether the peer SACKed it
 // (RFC 2018), whether it is deemed lost (RFC 6675 IsLost, a partial ACK, an RTO) and whether it
 // was retransmitted, with its send time and a delivery-rate snapshot (for RACK-TLP and BBR later).
-// Records are contiguous in sequence space and kept in a fixed ring allocated with the
-// connection's buffers; the byte totals (sacked, lost, retransmitted) are kept incrementally so
+// Records are contiguous in sequence space and kept in a ring: a few inline, and past those storage
+// from the layer's BufferPool taken only while that many segments are in flight (doubling up to
+// the capacity as the flight grows, given back when everything is acknowledged), so an idle or
+// lightly used connection holds none; the byte totals (sacked, lost, retransmitted) are kept incrementally so
 // "pipe" (RFC 6675 section 4) costs nothing per ACK.
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
-#include <memory>
 
 #include "lib/seq.hpp"
 #include "lib/time.hpp"
+#include "stack/tcp/buffer_pool.hpp"
 
 namespace tachyon {
 
@@ -44,12 +47,26 @@ struct RateSource {
 
 class SackScoreboard {
 public:
+    static constexpr size_t kInline = 4;  // records held without pool storage
+
+    SackScoreboard() = default;
+    SackScoreboard(const SackScoreboard&) = delete;
+    SackScoreboard& operator=(const SackScoreboard&) = delete;
+    ~SackScoreboard() { drop_storage(); }
+
+    // Where storage comes from (nullptr: the allocator). Only while no record is held.
+    void set_pool(BufferPool* pool) { pool_ = pool; }
+    // Forgets every record, gives the storage back; at most capacity records from now on.
     void reset(size_t capacity);
 
     size_t size() const { return count_; }
     bool empty() const { return count_ == 0; }
-    bool full() const { return count_ == capacity_; }
+    // No room for another record: capacity reached, or no storage could be had for it (then the
+    // sender waits, as for a full window). Grows the storage when it can.
+    bool full() { return count_ >= capacity_ || (count_ == phys_ && !grow_storage()); }
     size_t capacity() const { return capacity_; }
+    // Pool storage held now (0 while the records fit inline).
+    size_t storage_bytes() const { return block_; }
     TxRecord& at(size_t i) { return buf_[wrap(head_ + i)]; }
     const TxRecord& at(size_t i) const { return buf_[wrap(head_ + i)]; }
     TxRecord& front() { return at(0); }
@@ -82,14 +99,20 @@ public:
     void on_retransmit(TxRecord& r, Instant now, uint64_t delivered, Instant delivered_time);
 
 private:
-    size_t wrap(size_t i) const { return i >= capacity_ ? i - capacity_ : i; }
+    size_t wrap(size_t i) const { return i >= phys_ ? i - phys_ : i; }
+    bool grow_storage();
+    void drop_storage();
     size_t lower_bound(SeqNum seq) const;  // first record with end() > seq
     void set_lost(TxRecord& r);
     void drop_counts(const TxRecord& r);
     static void note_rate(const TxRecord& r, RateSource& rs);
 
-    std::unique_ptr<TxRecord[]> buf_;
-    size_t capacity_ = 0;
+    BufferPool* pool_ = nullptr;
+    std::array<TxRecord, kInline> inline_{};
+    TxRecord* buf_ = inline_.data();
+    size_t phys_ = kInline;  // records the storage holds
+    size_t block_ = 0;       // pool storage in bytes (0: the inline records)
+    size_t capacity_ = 0;  // records allowed
     size_t head_ = 0;
     size_t count_ = 0;
     uint32_t sacked_ = 0;

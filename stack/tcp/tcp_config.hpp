@@ -15,7 +15,9 @@ struct CongestionOps;
 struct TcpConnConfig {
     // Our MSS cap; the MSS option sent is min(mss, mtu - 40) (RFC 9293 3.7.1).
     uint16_t mss = 1460;
-    // Byte rings allocated when the connection is created; the receive buffer bounds the window.
+    // Byte rings of up to these sizes (SO_SNDBUF, SO_RCVBUF); the receive buffer bounds the window
+    // and so the out-of-order bytes held. Storage is taken only while bytes are held
+    // (TcpConfig::buffer_cache_bytes).
     uint32_t send_buffer = 256 * 1024;
     uint32_t receive_buffer = 256 * 1024;
     bool window_scaling = true;  // RFC 7323 section 2
@@ -44,11 +46,18 @@ struct TcpConnConfig {
 };
 
 struct TcpConfig {
-    // Fixed capacities: the layer never allocates after construction except a connection's rings.
+    // Fixed capacities: the layer never allocates after construction except connection buffers.
     size_t max_connections = 1024;
     size_t max_listeners = 64;
     uint32_t max_backlog = 1024;    // cap on listen()'s backlog (accept queue)
     uint32_t max_syn_backlog = 256;  // half-open (SYN-RECEIVED) children per listener
+    // Connection buffers (send and receive rings, send records) come from one BufferPool per
+    // layer while they hold something, so memory follows use, not max_connections x buffers.
+    // Blocks given back are kept for reuse up to buffer_cache_bytes (a steady state does not
+    // allocate); max_buffer_memory bounds the blocks in use (Linux's tcp_mem): past it a send
+    // takes less (EAGAIN) and a segment is dropped unacknowledged, counted by the pool.
+    size_t buffer_cache_bytes = size_t{16} << 20;
+    size_t max_buffer_memory = SIZE_MAX;
 
     // RFC 6298: initial RTO 1 s (2.1), minimum RTO (2.4; 200 ms as Linux), maximum (2.5).
     Duration initial_rto = Duration::from_secs(1);

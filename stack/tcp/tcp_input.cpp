@@ -46,8 +46,13 @@ void TcpLayer::input(const Ipv4Repr& ip, Packet pkt) {
     }
     const TcpTuple t{ip.dst_addr, seg.dst_port, ip.src_addr, seg.src_port};
     std::optional<SeqNum> iss_floor;
+    TcpListener* l = nullptr;
     if (TcpConnection* c = table_.find(t)) {
-        if (c->state != TcpState::kTimeWait || !time_wait_accepts_syn(*c, seg)) {
+        // Only a listener can take the new incarnation: without one the SYN is the TIME-WAIT
+        // connection's own business (a challenge ACK, RFC 9293 3.10.7.4 fourth step), as on
+        // Linux (tcp_v4_rcv: TCP_TW_SYN with no listener falls through to TCP_TW_ACK).
+        if (c->state != TcpState::kTimeWait || !time_wait_accepts_syn(*c, seg) ||
+            (l = listeners_.find(ip.dst_addr, seg.dst_port)) == nullptr) {
             connection_input(*c, seg);
             return;
         }
@@ -58,7 +63,8 @@ void TcpLayer::input(const Ipv4Repr& ip, Packet pkt) {
         enter_closed(*c, 0);
         finish(*c);
     }
-    if (TcpListener* l = listeners_.find(ip.dst_addr, seg.dst_port)) {
+    if (l == nullptr) l = listeners_.find(ip.dst_addr, seg.dst_port);
+    if (l != nullptr) {
         listen_input(*l, t, seg, iss_floor);
         return;
     }

@@ -10,6 +10,7 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
     : host_(host),
       config_(config),
       isn_(host.random()),
+      buffers_(config.buffer_cache_bytes, config.max_buffer_memory),
       table_(config.max_connections, host.random().next_u64(), host.random().next_u64()),
       listeners_(config.max_listeners),
       challenge_window_start_(host.now()),
@@ -22,6 +23,9 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
         c.persist_timer.set_handler(&TcpLayer::on_persist_timer, &c);
         c.ack_timer.set_handler(&TcpLayer::on_ack_timer, &c);
         c.keepalive_timer.set_handler(&TcpLayer::on_keepalive_timer, &c);
+        c.snd_buf.set_pool(&buffers_);
+        c.rcv_buf.set_pool(&buffers_);
+        c.sb.set_pool(&buffers_);
     }
 }
 
@@ -46,6 +50,7 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.user_owned = false;
     c.passive = false;
     c.negotiated_wscale = false;
+    // Sizes only: storage is taken from buffers_ when there is something to hold.
     c.snd_buf.reset(std::max<uint32_t>(config.send_buffer, 1));
     c.rcv_buf.reset(std::max<uint32_t>(config.receive_buffer, 1));
     c.fin_queued = false;
@@ -180,20 +185,29 @@ Result<void> TcpLayer::close_listener(TcpListenHandle lh) {
     while (TcpConnection* c = queue_front(table_, l->accept_queue)) {
         if (c->state != TcpState::kClosed) send_rst(c->tuple, {c->tcb.snd_nxt, std::nullopt});
         enter_closed(*c, ECONNRESET);
+        detach_from_listener(*c);
         finish(*c);
     }
     listeners_.release(*l);
     return {};
 }
 
-Result<size_t> TcpLayer::send(TcpHandle h, std::span<const std::byte> data) {
-    TcpConnection* c = user_conn(h);
-    if (c == nullptr) return Result<size_t>::fail(EBADF);
-    if (c->error != 0) return Result<size_t>::fail(c->error);
+// The checks every send form makes: 0 with c set, or the errno (EBADF, the connection's error,
+// EPIPE once the sending direction is closed).
+int TcpLayer::sendable(TcpHandle h, TcpConnection*& c) {
+    c = user_conn(h);
+    if (c == nullptr) return EBADF;
+    if (c->error != 0) return c->error;
     const TcpState s = c->state;
     const bool sending = s == TcpState::kSynSent || s == TcpState::kSynReceived ||
                          s == TcpState::kEstablished || s == TcpState::kCloseWait;
-    if (!sending || c->fin_queued) return Result<size_t>::fail(EPIPE);
+    return sending && !c->fin_queued ? 0 : EPIPE;
+}
+
+Result<size_t> TcpLayer::send(TcpHandle h, std::span<const std::byte> data) {
+    TcpConnection* c = nullptr;
+    if (const int e = sendable(h, c); e != 0) return Result<size_t>::fail(e);
+    const TcpState s = c->state;
     const size_t n = c->snd_buf.push(data);
     if (n == 0 && !data.empty()) return Result<size_t>::fail(EAGAIN);
     if (is_synchronized(s)) output(*c, false);
@@ -203,12 +217,14 @@ Result<size_t> TcpLayer::send(TcpHandle h, std::span<const std::byte> data) {
 Result<size_t> TcpLayer::receive(TcpHandle h, std::span<std::byte> out) {
     TcpConnection* c = user_conn(h);
     if (c == nullptr) return Result<size_t>::fail(EBADF);
-    if (c->error != 0) return Result<size_t>::fail(c->error);
+    // Bytes that arrived before a reset or a timeout are still read first, then the error
+    // (as Linux: tcp_reset does not purge the receive queue).
     const size_t n = c->rcv_buf.read(out);
     if (n > 0) {
         maybe_window_update(*c);
         return n;
     }
+    if (c->error != 0) return Result<size_t>::fail(c->error);
     if (out.empty() || c->rcv_fin) return size_t{0};
     if (c->state == TcpState::kClosed) return Result<size_t>::fail(ENOTCONN);
     return Result<size_t>::fail(EAGAIN);
@@ -319,10 +335,12 @@ void TcpLayer::enter_established(TcpConnection& c) {
 }
 
 void TcpLayer::enter_closed(TcpConnection& c, int error) {
+    if (closed_hook_ != nullptr) closed_hook_(closed_ctx_, c);
     if (error != 0 && c.error == 0) c.error = error;
     if (error != 0) {
-        // A reset or a timeout flushes both queues (3.10.7.4 second step).
-        c.rcv_buf.clear();
+        // A reset or a timeout flushes the send queue (3.10.7.4 second step). The receive queue
+        // stays readable until the user reads the error, as on Linux (tcp_reset/tcp_done do not
+        // purge sk_receive_queue); finish() frees it with the connection.
         c.snd_buf.reset(c.snd_buf.capacity());
     }
     c.state = TcpState::kClosed;
@@ -332,7 +350,9 @@ void TcpLayer::enter_closed(TcpConnection& c, int error) {
     host_.timers().cancel(c.ack_timer);
     host_.timers().cancel(c.keepalive_timer);
     table_.erase(c);
-    detach_from_listener(c);
+    // A child already in the accept queue stays there, dead, until accept() hands it out with its
+    // error or the listener closes (Linux keeps a reset child in the accept queue).
+    if (c.queue != ListenQueue::kAccept) detach_from_listener(c);
     time_wait_.remove(table_, c);
 }
 
@@ -363,6 +383,11 @@ void TcpLayer::detach_from_listener(TcpConnection& c) {
 
 void TcpLayer::finish(TcpConnection& c) {
     if (c.in_use && c.state == TcpState::kClosed && !c.user_owned && c.queue == ListenQueue::kNone) {
+        // Whatever the buffers still hold (unread data after an abort) goes back to the pool now,
+        // not when the slot is reused.
+        c.snd_buf.reset(c.snd_buf.capacity());
+        c.rcv_buf.clear();
+        c.sb.reset(c.sb.capacity());
         table_.release(c);
     }
 }
@@ -418,6 +443,49 @@ bool TcpLayer::hang_up(TcpHandle h) const {
 bool TcpLayer::accept_ready(TcpListenHandle lh) const {
     const TcpListener* l = const_cast<ListenerTable&>(listeners_).get(lh);
     return l != nullptr && l->accept_queue.count > 0;
+}
+
+// ---- Zero-copy user calls (the socket layer's recv_view and send_reserve) ----
+
+Result<RingSpans<const std::byte>> TcpLayer::receive_peek(TcpHandle h, size_t max) const {
+    const TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<RingSpans<const std::byte>>::fail(EBADF);
+    // As receive(): bytes that arrived before a reset or a time-out first, then the error.
+    if (c->rcv_buf.readable() == 0 && c->error != 0) return Result<RingSpans<const std::byte>>::fail(c->error);
+    return c->rcv_buf.peek(std::min(max, c->rcv_buf.readable()));
+}
+
+Result<void> TcpLayer::receive_consume(TcpHandle h, size_t n) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<void>::fail(EBADF);
+    if (n > c->rcv_buf.readable()) return Result<void>::fail(EINVAL);
+    if (n == 0) return {};
+    c->rcv_buf.consume(n);
+    maybe_window_update(*c);
+    return {};
+}
+
+Result<RingSpans<std::byte>> TcpLayer::send_prepare(TcpHandle h, size_t max) {
+    TcpConnection* c = nullptr;
+    if (const int e = sendable(h, c); e != 0) return Result<RingSpans<std::byte>>::fail(e);
+    const size_t len = std::min(max, c->snd_buf.free());
+    if (len == 0) return Result<RingSpans<std::byte>>::fail(max == 0 ? EINVAL : EAGAIN);
+    RingSpans<std::byte> spans = c->snd_buf.prepare(len);
+    if (spans.empty()) return Result<RingSpans<std::byte>>::fail(EAGAIN);  // no memory (BufferPool limit)
+    return spans;
+}
+
+Result<size_t> TcpLayer::send_commit(TcpHandle h, size_t n, const std::byte* at) {
+    TcpConnection* c = nullptr;
+    if (const int e = sendable(h, c); e != 0) return Result<size_t>::fail(e);
+    const TcpState s = c->state;
+    if (!c->snd_buf.commit_written(n, at)) return Result<size_t>::fail(EINVAL, "stale send reservation");
+    if (n > 0 && is_synchronized(s)) output(*c, false);
+    return n;
+}
+
+const TcpConnection* TcpLayer::find_connection(const TcpTuple& t) const {
+    return const_cast<ConnectionTable&>(table_).find(t);
 }
 
 }  // namespace tachyon

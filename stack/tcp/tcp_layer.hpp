@@ -28,6 +28,7 @@
 
 #include "lib/result.hpp"
 #include "stack/ip_host.hpp"
+#include "stack/tcp/buffer_pool.hpp"
 #include "stack/tcp/connection_table.hpp"
 #include "stack/tcp/isn.hpp"
 #include "stack/tcp/listener_table.hpp"
@@ -95,6 +96,32 @@ public:
     bool hang_up(TcpHandle h) const;    // closed, or both directions finished
     bool accept_ready(TcpListenHandle l) const;
 
+    // Zero-copy RECEIVE (the socket layer's recv_view): the first in-order bytes, at most max, in
+    // place in the receive buffer (two spans when the ring wraps); empty when none is there.
+    // The spans are valid until receive_consume() or until the stack runs again (arriving data
+    // may move the storage). Errors: EBADF; once the connection failed, its error after the
+    // bytes that arrived before (as receive()).
+    Result<RingSpans<const std::byte>> receive_peek(TcpHandle h, size_t max) const;
+    // Drops n of those bytes (n <= receive_available()) and opens the window as receive() does
+    // (a window update goes out when it grew enough). EINVAL when n is more than is held.
+    Result<void> receive_consume(TcpHandle h, size_t n);
+    // Zero-copy SEND: up to max bytes of free send buffer, writable in place; send_commit(h, n,
+    // first.data()) queues the first n written and sends as send() does. The spans are valid
+    // until send_commit or until the stack runs again. Errors as send(); EAGAIN when the buffer
+    // is full or no memory could be had. send_commit says EINVAL when the spans went stale.
+    Result<RingSpans<std::byte>> send_prepare(TcpHandle h, size_t max);
+    Result<size_t> send_commit(TcpHandle h, size_t n, const std::byte* at);
+
+    // Readiness tracking for the socket layer's Poller: the connection segments with tuple t
+    // reach (nullptr: none), and a hook called when a connection enters CLOSED (a reset, a
+    // time-out, the end of TIME-WAIT), before it leaves its listener's queue.
+    const TcpConnection* find_connection(const TcpTuple& t) const;
+    using ClosedHook = void (*)(void* ctx, const TcpConnection& c);
+    void set_closed_hook(ClosedHook hook, void* ctx) {
+        closed_hook_ = hook;
+        closed_ctx_ = ctx;
+    }
+
     // Per-connection knobs (socket options) on a live connection; errors: EBADF, EINVAL, ENOENT
     // (unknown congestion control).
     Result<void> set_nodelay(TcpHandle h, bool on);
@@ -121,10 +148,15 @@ public:
     const TcpCounters& counters() const { return counters_; }
     const TcpConfig& config() const { return config_; }
     size_t connections_in_use() const { return table_.in_use(); }
+    // The memory behind connection buffers: in use, cached, failures (TcpConfig::max_buffer_memory).
+    const BufferPool::Stats& buffer_stats() const { return buffers_.stats(); }
+    // Frees the cached blocks (memory measurements).
+    void trim_buffers() { buffers_.trim(); }
 
 private:
     // tcp_layer.cpp: life cycle.
     TcpConnection* user_conn(TcpHandle h);
+    int sendable(TcpHandle h, TcpConnection*& c);
     const TcpConnection* user_conn(TcpHandle h) const;
     void init_connection(TcpConnection& c, const TcpTuple& t, const TcpConnConfig& config);
     void enter_established(TcpConnection& c);
@@ -164,7 +196,7 @@ private:
     bool process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     uint32_t ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint32_t> tsecr, RateSource& rs);
-    void update_send_window(TcpConnection& c, const TcpRepr& seg);
+    void update_send_window(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una);
     void process_text(TcpConnection& c, SegmentText& text, const TcpRepr& seg, RxActions& out);
     void process_fin(TcpConnection& c, const SegmentText& text, RxActions& out);
     bool ack_now(TcpConnection& c, uint32_t len, bool filled_gap);
@@ -230,6 +262,7 @@ private:
     IpHost& host_;
     TcpConfig config_;
     IsnGenerator isn_;
+    BufferPool buffers_;  // before table_: the connections give their blocks back to it
     ConnectionTable table_;
     ListenerTable listeners_;
     TimeWaitList time_wait_;  // orphans in TIME-WAIT, oldest first
@@ -238,6 +271,8 @@ private:
     Instant challenge_window_start_;
     uint32_t challenge_count_ = 0;
     SynCookies cookies_;
+    ClosedHook closed_hook_ = nullptr;  // set_closed_hook()
+    void* closed_ctx_ = nullptr;
 };
 
 }  // namespace tachyon

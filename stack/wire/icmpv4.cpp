@@ -60,6 +60,9 @@ Parsed<Icmpv4Repr> Icmpv4Repr::parse(const Icmpv4Packet& packet, ChecksumCheck c
             r.type = Icmpv4Type::kDstUnreachable;
             if (r.code == static_cast<uint8_t>(Icmpv4Unreachable::kFragRequired)) r.next_hop_mtu = packet.next_hop_mtu();
             return r;
+        case static_cast<uint8_t>(Icmpv4Type::kTimeExceeded):  // data: the original header + 8 bytes
+            r.type = Icmpv4Type::kTimeExceeded;
+            return r;
         default:
             return WireError::kUnsupported;
     }

@@ -1,4 +1,5 @@
-// ICMPv4 (RFC 792): echo request/reply and destination unreachable, the messages the stack handles.
+// ICMPv4 (RFC 792): echo request/reply, destination unreachable and time exceeded, the messages the
+// stack handles.
 #pragma once
 
 #include <cstddef>
@@ -63,7 +64,7 @@ struct Icmpv4Repr {
     std::span<const std::byte> data;
     uint16_t next_hop_mtu = 0;  // dst unreachable with code kFragRequired (RFC 1191 section 4)
 
-    // kUnsupported for types other than echo request/reply and dst unreachable.
+    // kUnsupported for types other than echo request/reply, dst unreachable and time exceeded.
     static Parsed<Icmpv4Repr> parse(const Icmpv4Packet& packet, ChecksumCheck check = ChecksumCheck::kVerify);
     size_t buffer_len() const { return Icmpv4Packet::kHeaderLen + data.size(); }
     // Copies data (unless it already lies in place), then computes the checksum over buffer_len()

@@ -787,10 +787,8 @@ void disconnect(Script& s) {
 }  // namespace
 
 const std::vector<Scenario>& known_divergences() {
-    static const std::vector<Scenario> kKnown = {
-        {"reset_after_data", reset_after_data},
-        {"reset_before_accept", reset_before_accept},
-    };
+    // None at present: reset_after_data and reset_before_accept were the last two.
+    static const std::vector<Scenario> kKnown = {};
     return kKnown;
 }
 
@@ -827,6 +825,8 @@ const std::vector<Scenario>& scenarios() {
         {"udp_connected", udp_connected},
         {"linger_graceful", linger_graceful},
         {"disconnect", disconnect},
+        {"reset_after_data", reset_after_data},
+        {"reset_before_accept", reset_before_accept},
     };
     return kAllScenarios;
 }

@@ -41,10 +41,69 @@ TEST_F(Reset, RstAtRcvNxtResetsAnEstablishedConnection) {
     expect_nothing();
     EXPECT_EQ(tcp().state(h), TcpState::kClosed);
     EXPECT_EQ(tcp().error(h), ECONNRESET);
-    EXPECT_EQ(tcp().receive(h, {}).code(), ECONNRESET);  // queues flushed, the error reported
+    // As Linux (tcp_reset leaves the receive queue): the bytes that arrived are read first,
+    // then the error is reported; the send queue is flushed.
+    EXPECT_TRUE(tcp().readable(h));
+    EXPECT_EQ(tcp().receive_available(h), 4u);
+    EXPECT_EQ(read_all(h), "lost");
+    EXPECT_EQ(tcp().receive(h, {}).code(), ECONNRESET);
+    char buf[8];
+    EXPECT_EQ(tcp().receive(h, std::as_writable_bytes(std::span(buf))).code(), ECONNRESET);
     EXPECT_EQ(tcp().send(h, as_bytes("x")).code(), ECONNRESET);
     EXPECT_TRUE(tcp().hang_up(h));
     ASSERT_TRUE(tcp().close(h).ok());
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+// A child reset while it waits in the accept queue stays there, CLOSED, as on Linux: accept()
+// hands it out, its data is readable, then the error; segments for its 4-tuple meet CLOSED.
+TEST_F(Reset, ChildResetInTheAcceptQueueIsStillAccepted) {
+    listen();
+    send(seg({.flags = kSyn, .seq = kPeerIss, .mss = 1460}));
+    expect(is_tcp({.flags = kSyn | kAck, .seq = kServerIss, .ack = kRcv}));
+    send(seg({.seq = kRcv, .ack = kSnd, .data = "hi"}));
+    expect(is_tcp({.flags = kAck, .seq = kSnd, .ack = kRcv + 2}));
+    send(seg({.flags = kRst, .seq = kRcv + 2}));
+    expect_nothing();
+    EXPECT_EQ(counters().rst_received, 1u);
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+    send(seg({.seq = kRcv + 2, .ack = kSnd, .data = "late"}));  // no TCB for it any more
+    expect(is_tcp({.flags = kRst, .seq = kSnd}));
+    ASSERT_TRUE(tcp().accept_ready(listener_));
+    auto h = tcp().accept(listener_);
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(tcp().state(h.value()), TcpState::kClosed);
+    EXPECT_EQ(tcp().error(h.value()), ECONNRESET);
+    EXPECT_EQ(tcp().tuple(h.value())->remote_port, kPeerPort);
+    EXPECT_EQ(read_all(h.value()), "hi");
+    EXPECT_EQ(tcp().receive(h.value(), {}).code(), ECONNRESET);
+    ASSERT_TRUE(tcp().close(h.value()).ok());
+    expect_nothing();
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+// Closing the listener frees a dead child still queued, without a segment for it.
+TEST_F(Reset, CloseListenerFreesAResetChild) {
+    listen();
+    send(seg({.flags = kSyn, .seq = kPeerIss}));
+    expect(is_tcp({.flags = kSyn | kAck}));
+    send(seg({.seq = kRcv, .ack = kSnd}));
+    send(seg({.flags = kRst, .seq = kRcv}));
+    expect_nothing();
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+    ASSERT_TRUE(tcp().close_listener(listener_).ok());
+    expect_nothing();
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+// A half-open child (SYN-RECEIVED) that is reset simply goes: "return to LISTEN".
+TEST_F(Reset, HalfOpenChildResetLeavesNothingToAccept) {
+    listen();
+    send(seg({.flags = kSyn, .seq = kPeerIss}));
+    expect(is_tcp({.flags = kSyn | kAck}));
+    send(seg({.flags = kRst, .seq = kRcv}));
+    expect_nothing();
+    EXPECT_FALSE(tcp().accept_ready(listener_));
     EXPECT_EQ(tcp().connections_in_use(), 0u);
 }
 

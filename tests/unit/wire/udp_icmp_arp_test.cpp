@@ -142,9 +142,23 @@ TEST(Icmpv4, FragmentationNeededCarriesTheNextHopMtu) {
     EXPECT_EQ(back->next_hop_mtu, 1400);
 }
 
+TEST(Icmpv4, TimeExceededCarriesTheOriginalDatagram) {
+    const Bytes data = to_bytes("12345678901234567890123456789");
+    Bytes b = icmp_message(11, 1, 0, data);  // fragment reassembly time exceeded
+    auto r = Icmpv4Repr::parse(Icmpv4Packet(b));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->type, Icmpv4Type::kTimeExceeded);
+    EXPECT_EQ(r->code, 1);
+    EXPECT_EQ(r->data.size(), data.size());
+    Bytes out(r->buffer_len());
+    Icmpv4Packet o(out);
+    r->emit(o);
+    EXPECT_EQ(out, b);
+}
+
 TEST(Icmpv4, OtherTypesAreUnsupported) {
     const Bytes data = to_bytes("12345678901234567890123456789");
-    for (uint8_t type : {4, 5, 11, 12, 13, 14, 17, 255}) {
+    for (uint8_t type : {4, 5, 12, 13, 14, 17, 255}) {
         Bytes b = icmp_message(type, 0, 0, data);
         EXPECT_EQ(Icmpv4Repr::parse(Icmpv4Packet(b)).error(), WireError::kUnsupported) << int{type};
     }

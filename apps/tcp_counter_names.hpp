@@ -56,6 +56,7 @@ void for_each_tcp_counter(const Counters& c, Fn&& fn) {
     TACHYON_APPS_TCP_COUNTER(fin_wait2_timeouts)
     TACHYON_APPS_TCP_COUNTER(time_wait_expired)
     TACHYON_APPS_TCP_COUNTER(time_wait_recycled)
+    TACHYON_APPS_TCP_COUNTER(time_wait_reused)
     TACHYON_APPS_TCP_COUNTER(tx_alloc_failures)
     TACHYON_APPS_TCP_COUNTER(dup_acks)
     TACHYON_APPS_TCP_COUNTER(fast_retransmits)

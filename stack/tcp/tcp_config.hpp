@@ -71,6 +71,10 @@ struct TcpConfig {
 
     // TIME-WAIT lasts 2*MSL (RFC 9293 3.4.2); Linux uses 60 s.
     Duration time_wait = Duration::from_secs(60);
+    // An active open may reuse the tuple of an orphan in TIME-WAIT with timestamps, a second after
+    // its peer's last timestamp (Linux net.ipv4.tcp_tw_reuse=1; Linux's default 2 does it on
+    // loopback only).
+    bool time_wait_reuse = true;
     // An orphaned connection (closed by the user) in FIN-WAIT-2 is reset after this (Linux
     // tcp_fin_timeout).
     Duration fin_wait2_timeout = Duration::from_secs(60);

@@ -108,7 +108,16 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
         local.port = *port;
     }
     const TcpTuple t{local.addr, local.port, remote.addr, remote.port};
-    if (table_.find(t) != nullptr) return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
+    std::optional<SeqNum> iss_floor;
+    if (TcpConnection* old = table_.find(t)) {
+        if (!time_wait_reusable(*old)) return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
+        // The new incarnation starts above the old one's sequence space, as a SYN accepted in
+        // TIME-WAIT does (RFC 6191; Linux: its SND.NXT + 64 KiB + 2).
+        ++counters_.time_wait_reused;
+        iss_floor = old->tcb.snd_nxt + 65535 + 2;
+        enter_closed(*old, 0);
+        finish(*old);
+    }
     TcpConnection* c = allocate_connection();
     if (c == nullptr) {
         ++counters_.table_full;
@@ -118,6 +127,7 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
     c->user_owned = true;
     c->state = TcpState::kSynSent;
     c->tcb.iss = choose_isn(*c);
+    if (iss_floor && c->tcb.iss < *iss_floor) c->tcb.iss = *iss_floor;
     c->tcb.snd_una = c->tcb.iss;
     c->tcb.snd_nxt = c->tcb.iss + 1;
     c->snd_buf_seq = c->tcb.iss + 1;
@@ -354,6 +364,17 @@ void TcpLayer::enter_closed(TcpConnection& c, int error) {
     // error or the listener closes (Linux keeps a reset child in the accept queue).
     if (c.queue != ListenQueue::kAccept) detach_from_listener(c);
     time_wait_.remove(table_, c);
+}
+
+// Linux's tcp_tw_reuse (tcp_twsk_unique): an active open may take the 4-tuple of an orphan in
+// TIME-WAIT when timestamps were on and the peer's last one is at least a second old: the new
+// connection's timestamps are then higher than any of the old one's, so the peer's PAWS (RFC 7323
+// 5) rejects the old duplicates that TIME-WAIT is there to absorb. Without it a client making
+// short connections to one server runs out of ephemeral ports for 2MSL.
+bool TcpLayer::time_wait_reusable(const TcpConnection& c) const {
+    return config_.time_wait_reuse && c.state == TcpState::kTimeWait && !c.user_owned &&
+           c.queue == ListenQueue::kNone && c.tcb.ts_ok &&
+           host_.now() - c.tcb.ts_recent_age >= Duration::from_secs(1);
 }
 
 TcpConnection* TcpLayer::allocate_connection() {

@@ -164,6 +164,7 @@ private:
     void finish(TcpConnection& c);  // frees the slot once CLOSED and nobody holds it
     // A free slot; when there is none, the oldest orphan in TIME-WAIT gives up its slot.
     TcpConnection* allocate_connection();
+    bool time_wait_reusable(const TcpConnection& c) const;
     // Links c into time_wait_ while it is an orphan in TIME-WAIT, unlinks it otherwise.
     void sync_time_wait_list(TcpConnection& c);
     void detach_from_listener(TcpConnection& c);

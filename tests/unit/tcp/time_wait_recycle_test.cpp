@@ -116,5 +116,77 @@ TEST_F(TimeWaitRecycle, ExpiryUnlinksSoTheListNeverNamesAFreedSlot) {
     ASSERT_TRUE(tcp().abort(d.value()).ok());
 }
 
+// As Linux's tcp_tw_reuse: an active open takes the tuple of an orphan in TIME-WAIT once the peer's
+// last timestamp is a second old, starting above the old sequence space.
+class TimeWaitReuse : public TcpTest {
+protected:
+    // Active open from `port` with timestamps, closed by us first: TIME-WAIT; returns our SND.NXT.
+    uint32_t time_wait_with_timestamps(uint16_t port) {
+        auto h = tcp().open({kLocalIp, port}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+        EXPECT_TRUE(h.ok());
+        Captured syn = expect(is_tcp({.flags = kSyn, .seq = kClientIss, .has_ts = true}));
+        send(seg({.flags = kSyn | kAck, .seq = kPeerServerIss, .ack = kClientIss + 1, .mss = 1460,
+                  .ts = TcpTimestamp{500, syn.tcp.timestamp->tsval}, .dst_port = port}));
+        expect(is_tcp({.flags = kAck, .seq = kClientIss + 1, .ack = kPeerServerIss + 1}));
+        EXPECT_TRUE(tcp().close(h.value()).ok());
+        expect(is_tcp({.flags = kFin | kAck, .seq = kClientIss + 1}));
+        send(seg({.flags = kFin | kAck, .seq = kPeerServerIss + 1, .ack = kClientIss + 2,
+                  .ts = TcpTimestamp{501, syn.tcp.timestamp->tsval}, .dst_port = port}));
+        expect(is_tcp({.flags = kAck, .seq = kClientIss + 2, .ack = kPeerServerIss + 2}));
+        EXPECT_EQ(tcp().connections_in_use(), 1u);
+        return kClientIss + 2;
+    }
+};
+
+TEST_F(TimeWaitReuse, ActiveOpenTakesTheTupleASecondAfterThePeersLastTimestamp) {
+    host_.run_until(at_ms(5));
+    const uint32_t old_snd_nxt = time_wait_with_timestamps(40001);
+    // Within the second: the tuple is taken.
+    host_.run_until(at_ms(900));
+    TcpConnConfig cfg = conn_config(kClientIss);
+    cfg.isn.reset();  // the RFC 6528 generator, which the floor then lifts
+    EXPECT_EQ(tcp().open({kLocalIp, 40001}, {kPeerIp, kPeerPort}, cfg).code(), EADDRINUSE);
+    host_.run_until(at_ms(1006));
+    auto h = tcp().open({kLocalIp, 40001}, {kPeerIp, kPeerPort}, cfg);
+    ASSERT_TRUE(h.ok()) << h.error().message();
+    EXPECT_EQ(counters().time_wait_reused, 1u);
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+    Captured syn = expect(is_tcp({.flags = kSyn, .has_ts = true}));
+    EXPECT_GE(syn.tcp.seq_number - SeqNum(old_snd_nxt), 65535 + 2);
+    ASSERT_TRUE(tcp().abort(h.value()).ok());
+}
+
+TEST_F(TimeWaitReuse, NotWithoutTimestamps) {
+    auto h = tcp().open({kLocalIp, 40002}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+    ASSERT_TRUE(h.ok());
+    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
+    // The peer answers without timestamps: TIME-WAIT keeps its tuple for the whole 2MSL.
+    send(seg({.flags = kSyn | kAck, .seq = kPeerServerIss, .ack = kClientIss + 1, .mss = 1460, .dst_port = 40002}));
+    expect(is_tcp({.flags = kAck, .seq = kClientIss + 1, .ack = kPeerServerIss + 1}));
+    ASSERT_TRUE(tcp().close(h.value()).ok());
+    expect(is_tcp({.flags = kFin | kAck, .seq = kClientIss + 1}));
+    send(seg({.flags = kFin | kAck, .seq = kPeerServerIss + 1, .ack = kClientIss + 2, .dst_port = 40002}));
+    expect(is_tcp({.flags = kAck, .seq = kClientIss + 2, .ack = kPeerServerIss + 2}));
+    host_.run_until(at_ms(30'000));
+    EXPECT_EQ(tcp().open({kLocalIp, 40002}, {kPeerIp, kPeerPort}, conn_config(kClientIss)).code(), EADDRINUSE);
+    EXPECT_EQ(counters().time_wait_reused, 0u);
+}
+
+class TimeWaitReuseOff : public TimeWaitReuse {
+protected:
+    TcpConfig config() const override {
+        TcpConfig c = TimeWaitReuse::config();
+        c.time_wait_reuse = false;
+        return c;
+    }
+};
+
+TEST_F(TimeWaitReuseOff, TheTupleStaysTakenFor2Msl) {
+    time_wait_with_timestamps(40001);
+    host_.run_until(at_ms(30'000));
+    EXPECT_EQ(tcp().open({kLocalIp, 40001}, {kPeerIp, kPeerPort}, conn_config(kClientIss)).code(), EADDRINUSE);
+    EXPECT_EQ(counters().time_wait_reused, 0u);
+}
+
 }  // namespace
 }  // namespace tachyon::test

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "apps/commands.hpp"
+#include "apps/conn_slots.hpp"
 #include "apps/net_host.hpp"
 #include "stack/socket/poller.hpp"
 
@@ -88,33 +89,31 @@ private:
     void dispatch(const PollEvent& ev) {
         if (ev.data == kListenerTag) return accept_all();
         if (ev.data == kUdpTag) return echo_datagrams();
-        if (ev.data >= conns_.size() || !conns_[ev.data]) return;  // closed earlier in this batch
-        Conn& c = *conns_[ev.data];
+        Conn* found = conns_.find(ev.data);
+        if (found == nullptr) return;  // closed earlier in this batch
+        Conn& c = *found;
         if ((ev.events & EPOLLOUT) != 0) flush(c, ev.data);
-        if (conns_[ev.data] && (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0) read(c, ev.data);
+        if (conns_.find(ev.data) != nullptr && (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0) read(c, ev.data);
     }
 
     void accept_all() {
         for (;;) {
             auto a = listener_.try_accept();
             if (!a) return;
-            size_t slot = conns_.size();
-            if (!free_.empty()) {
-                slot = free_.back();
-                free_.pop_back();
-            } else {
-                conns_.emplace_back();
-            }
+            const size_t slot = conns_.take();
             auto c = std::make_unique<Conn>();
             c->sock = std::move(a->socket);
             c->sock.settimeout(Duration::zero());
             (void)c->sock.try_setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);  // an echo is due at once
             c->buf.resize(kChunk);
-            if (!poller_.add(c->sock, EPOLLIN | EPOLLRDHUP, slot)) continue;
+            if (!poller_.add(c->sock, EPOLLIN | EPOLLRDHUP, slot)) {
+                conns_.release(slot);
+                continue;
+            }
             host_.track(c->sock);
             ++accepted_;
             if (opt_.verbose) std::printf("connection from %s\n", a->peer.to_string().c_str());
-            conns_[slot] = std::move(c);
+            conns_.put(slot, std::move(c));
         }
     }
 
@@ -132,7 +131,7 @@ private:
             c.off = 0;
             c.len = *r;
             flush(c, slot);
-            if (!conns_[slot]) return;
+            if (conns_.find(slot) == nullptr) return;
         }
         if (c.peer_done && c.len == 0) close(slot);
     }
@@ -156,8 +155,7 @@ private:
 
     void close(size_t slot) {
         if (opt_.verbose) std::printf("connection closed\n");
-        conns_[slot].reset();  // closes the socket, which leaves the poller
-        free_.push_back(slot);
+        conns_.release(slot);  // closes the socket, which leaves the poller
     }
 
     void echo_datagrams() {
@@ -174,8 +172,7 @@ private:
     Poller poller_;
     Socket listener_;
     Socket udp_;
-    std::vector<std::unique_ptr<Conn>> conns_;
-    std::vector<size_t> free_;
+    ConnSlots<Conn> conns_;
     uint64_t accepted_ = 0;
     uint64_t tcp_bytes_ = 0;
     uint64_t datagrams_ = 0;

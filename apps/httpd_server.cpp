@@ -56,7 +56,7 @@ bool HttpServer::step() {
         for (size_t i = 0; i < *n; ++i) {
             if (events_[i].data == kListenerTag) {
                 accept_all();
-            } else if (events_[i].data < conns_.size() && conns_[events_[i].data]) {
+            } else if (conns_.find(events_[i].data) != nullptr) {
                 pump(events_[i].data);
             }
         }
@@ -73,13 +73,7 @@ void HttpServer::accept_all() {
     for (;;) {
         auto a = listener_.try_accept();
         if (!a) return;
-        size_t slot = conns_.size();
-        if (!free_.empty()) {
-            slot = free_.back();
-            free_.pop_back();
-        } else {
-            conns_.emplace_back();
-        }
+        const size_t slot = conns_.take();
         auto c = std::make_unique<Conn>();
         c->sock = std::move(a->socket);
         c->sock.settimeout(Duration::zero());
@@ -90,12 +84,12 @@ void HttpServer::accept_all() {
         c->last_active = host_.stack().now();
         c->interest = EPOLLIN | EPOLLRDHUP;
         if (!poller_.add(c->sock, c->interest, slot)) {
-            free_.push_back(slot);
+            conns_.release(slot);
             continue;
         }
         host_.track(c->sock);
         ++stats_.connections;
-        conns_[slot] = std::move(c);
+        conns_.put(slot, std::move(c));
         pump(slot);  // the request may be here already
     }
 }
@@ -103,7 +97,7 @@ void HttpServer::accept_all() {
 // Moves the connection as far as it goes: responses out, requests in, until it needs input
 // that is not there or its output is blocked.
 void HttpServer::pump(size_t slot) {
-    Conn& c = *conns_[slot];
+    Conn& c = *conns_.find(slot);
     c.last_active = host_.stack().now();
     for (;;) {
         switch (progress(c, slot)) {
@@ -264,13 +258,12 @@ void HttpServer::want(Conn& c, size_t slot, uint32_t events) {
 
 void HttpServer::close(size_t slot, bool aborted) {
     if (aborted) ++stats_.aborted;
-    conns_[slot].reset();  // the socket leaves the poller as it closes
-    free_.push_back(slot);
+    conns_.release(slot);  // the socket leaves the poller as it closes
 }
 
 void HttpServer::sweep(Instant now) {
-    for (size_t slot = 0; slot < conns_.size(); ++slot) {
-        Conn* c = conns_[slot].get();
+    for (size_t slot = 0; slot < conns_.capacity(); ++slot) {
+        Conn* c = conns_.find(slot);
         if (c == nullptr) continue;
         const bool lingered_out = c->lingering && now - c->linger_since > config_.linger_timeout;
         const bool idle_out = !c->lingering && now - c->last_active > config_.keepalive_timeout;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/conn_slots.hpp"
 #include "apps/http_content.hpp"
 #include "apps/http_request.hpp"
 #include "apps/net_host.hpp"
@@ -51,7 +52,7 @@ public:
     // anything happened.
     bool step();
     const HttpdStats& stats() const { return stats_; }
-    size_t open_connections() const { return conns_.size() - free_.size(); }
+    size_t open_connections() const { return conns_.open(); }
 
 private:
     static constexpr size_t kInBuffer = 16 * 1024;  // > kMaxHead: a whole head always fits
@@ -79,8 +80,7 @@ private:
     HttpdConfig config_;
     Poller poller_;
     Socket listener_;
-    std::vector<std::unique_ptr<Conn>> conns_;
-    std::vector<size_t> free_;
+    ConnSlots<Conn> conns_;
     std::array<PollEvent, 64> events_;
     Instant next_sweep_;
     HttpdStats stats_;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "apps/conn_slots.hpp"
 #include "apps/net_host.hpp"
 #include "apps/perf_protocol.hpp"
 #include "lib/result.hpp"
@@ -46,7 +47,7 @@ public:
             for (size_t i = 0; i < n; ++i) {
                 if (events[i].data == kListenerTag) {
                     accept_all();
-                } else if (events[i].data < conns_.size() && conns_[events[i].data]) {
+                } else if (conns_.find(events[i].data) != nullptr) {
                     pump(events[i].data);
                 }
             }
@@ -80,29 +81,23 @@ private:
         for (;;) {
             auto a = net_.accept(listener_);
             if (!a) return;
-            size_t slot = conns_.size();
-            if (!free_.empty()) {
-                slot = free_.back();
-                free_.pop_back();
-            } else {
-                conns_.emplace_back();
-            }
+            const size_t slot = conns_.take();
             auto c = std::make_unique<Conn>();
             c->sock = std::move(a.value());
             c->interest = EPOLLIN | EPOLLRDHUP;
             if (!net_.watch(c->sock, c->interest, slot)) {
-                free_.push_back(slot);
+                conns_.release(slot);
                 continue;
             }
             ++stats_.connections;
             if (verbose_) std::printf("perf server: connection %" PRIu64 "\n", stats_.connections);
-            conns_[slot] = std::move(c);
+            conns_.put(slot, std::move(c));
             pump(slot);
         }
     }
 
     void pump(size_t slot) {
-        Conn& c = *conns_[slot];
+        Conn& c = *conns_.find(slot);
         for (;;) {
             if (c.out_off < c.out_len) {
                 auto r = net_.send(c.sock, std::span(c.reply).subspan(c.out_off, c.out_len - c.out_off));
@@ -182,16 +177,14 @@ private:
     }
 
     void close(size_t slot) {
-        net_.close(conns_[slot]->sock, false);
-        conns_[slot].reset();
-        free_.push_back(slot);
+        net_.close(conns_.find(slot)->sock, false);
+        conns_.release(slot);
     }
 
     Net& net_;
     bool verbose_;
     typename Net::Sock listener_;
-    std::vector<std::unique_ptr<Conn>> conns_;
-    std::vector<size_t> free_;
+    ConnSlots<Conn> conns_;
     ServerStats stats_;
 };
 

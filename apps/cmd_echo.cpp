@@ -87,7 +87,7 @@ private:
     };
 
     void dispatch(const PollEvent& ev) {
-        if (ev.data == kListenerTag) return accept_all();
+        if (ev.data == kListenerTag) return accept_batch();
         if (ev.data == kUdpTag) return echo_datagrams();
         Conn* found = conns_.find(ev.data);
         if (found == nullptr) return;  // closed earlier in this batch
@@ -96,8 +96,8 @@ private:
         if (conns_.find(ev.data) != nullptr && (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0) read(c, ev.data);
     }
 
-    void accept_all() {
-        for (;;) {
+    void accept_batch() {
+        for (size_t i = 0; i < kAcceptBatch; ++i) {
             auto a = listener_.try_accept();
             if (!a) return;
             const size_t slot = conns_.take();

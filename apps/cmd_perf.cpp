@@ -39,7 +39,9 @@ struct PerfClientOptions {
     bool json = false;
     bool no_progress = false;
     bool cps_reset = false;
+    uint32_t connections = 1;
     double time_wait = 60;
+    double time_wait_reuse_delay_ms = 1000;
     int max_connections = 16384;
     int kernel_mss = 0;
 };
@@ -95,6 +97,7 @@ int run_client(const PerfClientOptions& opt) {
     cfg.duration = seconds(opt.duration);
     cfg.timeout = seconds(opt.timeout);
     cfg.cps_reset = opt.cps_reset;
+    cfg.connections = opt.connections;
     cfg.progress = !opt.no_progress;
 
     std::vector<perf::Outcome> outcomes;
@@ -104,6 +107,7 @@ int run_client(const PerfClientOptions& opt) {
     if (!opt.net.dev.empty()) {
         HostConfig hc;
         hc.sockets.tcp.time_wait = seconds(opt.time_wait);
+        hc.sockets.tcp.time_wait_reuse_delay = seconds(opt.time_wait_reuse_delay_ms / 1e3);
         if (opt.test == Test::kCps) {
             // Connections come and go, and each waits out TIME-WAIT in the table: many slots, small rings.
             hc.sockets.max_sockets = 1024;
@@ -222,9 +226,16 @@ void add_perf_command(CLI::App& app, int& exit_code) {
     client->add_flag("--json", co->json, "results as JSON on stdout (latency and cps add \"cdf_ns\": [percentile, ns] pairs)");
     client->add_flag("--no-progress", co->no_progress, "no progress line on stderr");
     client->add_flag("--cps-reset", co->cps_reset, "cps: close with RST (SO_LINGER 0) instead of FIN");
+    client->add_option("-c,--connections", co->connections, "cps: connections in flight at once")
+        ->check(CLI::Range(1, 512))
+        ->capture_default_str();
     client->add_option("--time-wait", co->time_wait,
                        "seconds a closed connection stays in TIME-WAIT in Tachyon's table (RFC 9293: 2 MSL = 60)")
         ->check(CLI::Range(0.0, 240.0))
+        ->capture_default_str();
+    client->add_option("--time-wait-reuse-delay", co->time_wait_reuse_delay_ms,
+                       "milliseconds before an active open may reuse a TIME-WAIT tuple (Linux tcp_tw_reuse_delay)")
+        ->check(CLI::Range(1.0, 60000.0))
         ->capture_default_str();
     client->add_option("--max-connections", co->max_connections, "cps: Tachyon's TCP table size")
         ->check(CLI::Range(16, 1 << 20))

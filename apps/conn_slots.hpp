@@ -9,6 +9,13 @@
 
 namespace tachyon::apps {
 
+// Connections a server accepts per wake-up of its listener. Each accept moves the stack once, so
+// under a steady stream of new connections an unbounded accept loop never gets back to the poller:
+// the open connections' requests and FINs wait, their sockets pile up in CLOSE-WAIT until the
+// table is full (seen with `tachyon perf` cps). The level-triggered listener reports again at the
+// next wait.
+inline constexpr size_t kAcceptBatch = 64;
+
 template <class Conn>
 class ConnSlots {
 public:

@@ -55,7 +55,7 @@ bool HttpServer::step() {
         work = true;
         for (size_t i = 0; i < *n; ++i) {
             if (events_[i].data == kListenerTag) {
-                accept_all();
+                accept_batch();
             } else if (conns_.find(events_[i].data) != nullptr) {
                 pump(events_[i].data);
             }
@@ -69,8 +69,8 @@ bool HttpServer::step() {
     return work;
 }
 
-void HttpServer::accept_all() {
-    for (;;) {
+void HttpServer::accept_batch() {
+    for (size_t i = 0; i < kAcceptBatch; ++i) {
         auto a = listener_.try_accept();
         if (!a) return;
         const size_t slot = conns_.take();

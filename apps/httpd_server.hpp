@@ -62,7 +62,7 @@ private:
     struct Conn;
     enum class Progress { kNeedInput, kBlocked, kClosed };
 
-    void accept_all();
+    void accept_batch();
     void pump(size_t slot);
     Progress progress(Conn& c, size_t slot);
     bool start_request(Conn& c);

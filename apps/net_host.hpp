@@ -64,7 +64,8 @@ public:
 
     // Sockets with the errors a user can act on spelled out (port in use, refused, timed out).
     // Non-blocking listeners and UDP sockets for the Poller; a connected socket that blocks with
-    // `timeout` (the connect waits at most that long).
+    // `timeout` (the connect waits at most that long; zero: a non-blocking socket, returned with
+    // its connection in progress).
     Result<Socket> tcp_listen(uint16_t port, int backlog = 1024);
     Result<Socket> udp_bind(uint16_t port);
     Result<Socket> tcp_connect(SocketAddress to, Duration timeout);

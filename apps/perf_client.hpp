@@ -4,14 +4,18 @@
 //   throughput  one connection streams messages as fast as it can; the last one asks for an
 //               answer, so the time runs until the server has everything (bulk Gbit/s)
 //   rate        the same with small messages: messages per second
-//   cps         connections per second: connect, one ping-pong message, close; again
+//   cps         connections per second: connect, one ping-pong message, close; again, with
+//               `connections` of them in flight at once (1: one after another), as a web load
+//               generator's concurrency
 // A progress line goes to stderr once a second on runs longer than two seconds.
 #pragma once
 
 #include <unistd.h>
 
+#include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,7 @@
 #include "apps/perf_protocol.hpp"
 #include "lib/histogram.hpp"
 #include "lib/result.hpp"
+#include "stack/socket/poller.hpp"
 
 namespace tachyon::apps::perf {
 
@@ -33,6 +38,7 @@ struct ClientConfig {
     Duration duration = Duration::from_secs(5);
     Duration timeout = Duration::from_secs(5);  // any single wait
     bool cps_reset = false;    // cps: close with RST instead of FIN
+    uint32_t connections = 1;  // cps: connections in flight at once
     bool progress = true;
 };
 
@@ -267,36 +273,105 @@ private:
         return {};
     }
 
+    // One cps connection in flight: connecting, then waiting for its answer.
+    struct Flight {
+        std::optional<Sock> sock;
+        Instant t0;
+        uint64_t seq = 0;
+        size_t got = 0;
+        bool connected = false;
+    };
+
+    Result<void> cps_start(Flight& f, size_t tag, uint64_t seq) {
+        f.t0 = net_.now();
+        f.seq = seq;
+        f.got = 0;
+        f.connected = false;
+        auto c = net_.connect_start(cfg_.server);
+        if (!c) return c.error();
+        f.sock.emplace(std::move(c.value()));
+        if (auto r = net_.watch(*f.sock, EPOLLOUT, tag); !r) return failure("cannot watch a connection", r.code());
+        return {};
+    }
+
+    // Moves f on after a readiness event; true once its answer is in and it is closed.
+    Result<bool> cps_step(Flight& f, size_t tag, uint32_t events, std::vector<std::byte>& msg, std::span<std::byte> back) {
+        if (!f.connected) {
+            if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return false;
+            if (const int err = net_.connect_error(*f.sock); err != 0) return failure("cannot connect", err);
+            if ((events & EPOLLOUT) == 0) return false;
+            f.connected = true;
+            make_message(msg, f.seq, kFlagClient | kFlagPong);
+            // A new connection's send buffer takes a small message whole.
+            auto sent = net_.send(*f.sock, msg);
+            if (!sent || *sent != msg.size()) return failure("send failed", sent ? EAGAIN : sent.code());
+            if (auto r = net_.watch(*f.sock, EPOLLIN, tag); !r) return failure("cannot watch a connection", r.code());
+        }
+        auto r = net_.recv(*f.sock, back.subspan(f.got));
+        if (!r) {
+            if (r.code() == EAGAIN) return false;
+            return failure("receive failed", r.code());
+        }
+        if (*r == 0) return failure("the server closed the connection", ECONNRESET);
+        f.got += *r;
+        if (f.got < back.size()) return false;
+        const Header h = decode(back);
+        if (h.seq != f.seq || h.length != msg.size() || (h.flags & kFlagClient) != 0) {
+            return failure("the answer does not match the message (seq " + std::to_string(h.seq) + ")", EPROTO);
+        }
+        net_.close(*f.sock, cfg_.cps_reset);
+        f.sock.reset();
+        return true;
+    }
+
+    // cfg_.connections connections in flight; each one done starts the next in its place. A
+    // connection counts when it started after the warm-up and ended before the end.
     Result<Outcome> cps() {
-        std::vector<std::byte> msg = payload(), back(cfg_.size);
+        const size_t n = std::max<uint32_t>(cfg_.connections, 1);
+        std::vector<std::byte> msg = payload();
+        std::vector<std::byte> backs(n * cfg_.size);
+        std::vector<Flight> flights(n);
         Outcome o = outcome();
         uint64_t seq = 0;
-        const auto one = [&](bool record) -> Result<void> {
-            const Instant t0 = net_.now();
-            auto c = net_.connect(cfg_.server, cfg_.timeout);
-            if (!c) return c.error();
-            Sock s = std::move(c.value());
-            if (auto r = exchange(s, msg, back, ++seq); !r) return r;
-            net_.close(s, cfg_.cps_reset);
-            if (record) o.rtt.record(static_cast<uint64_t>((net_.now() - t0).ns()));
-            return {};
-        };
-        const Instant warm_end = net_.now() + cfg_.warmup;
-        while (net_.now() < warm_end) {
-            if (auto r = one(false); !r) return r.error();
+        for (size_t i = 0; i < n; ++i) {
+            if (auto r = cps_start(flights[i], i, ++seq); !r) return r.error();
         }
-        const Instant start = net_.now();
+        const Instant start = net_.now() + cfg_.warmup;
         const Instant end = start + cfg_.duration;
         Progress progress(cfg_.progress, start, cfg_.duration);
-        Instant now = start;
+        std::array<PollEvent, 64> events;
+        Instant now = net_.now();
+        Instant next_deadline_check = now + Duration::from_ms(100);
         while (now < end) {
-            if (auto r = one(true); !r) return r.error();
+            const size_t ready = net_.wait(events);
             now = net_.now();
-            progress.tick(now, [&] {
-                char b[64];
-                std::snprintf(b, sizeof b, "%.0f connections/s", static_cast<double>(o.rtt.count()) / (now - start).secs());
-                return std::string(b);
-            });
+            for (size_t e = 0; e < ready; ++e) {
+                const size_t i = events[e].data;
+                if (i >= n || !flights[i].sock) continue;
+                Flight& f = flights[i];
+                auto done = cps_step(f, i, events[e].events, msg, std::span(backs).subspan(i * cfg_.size, cfg_.size));
+                if (!done) return done.error();
+                if (!*done) continue;
+                if (f.t0 >= start) o.rtt.record(static_cast<uint64_t>((now - f.t0).ns()));
+                if (auto r = cps_start(f, i, ++seq); !r) return r.error();
+            }
+            if (now >= next_deadline_check) {
+                next_deadline_check = now + Duration::from_ms(100);
+                for (const Flight& f : flights) {
+                    if (now - f.t0 > cfg_.timeout) return failure("a connection did not finish", ETIMEDOUT);
+                }
+            }
+            if (now >= start) {
+                progress.tick(now, [&] {
+                    char b[64];
+                    std::snprintf(b, sizeof b, "%.0f connections/s", static_cast<double>(o.rtt.count()) / (now - start).secs());
+                    return std::string(b);
+                });
+            }
+            net_.turn(ready != 0);
+        }
+        for (Flight& f : flights) {
+            if (f.sock) net_.close(*f.sock, true);
         }
         o.secs = (now - start).secs();
         o.count = o.rtt.count();

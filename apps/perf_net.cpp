@@ -33,6 +33,13 @@ Result<Socket> TachyonNet::connect(SocketAddress to, Duration timeout) {
     return s;
 }
 
+Result<Socket> TachyonNet::connect_start(SocketAddress to) {
+    auto s = host_.tcp_connect(to, Duration::zero());
+    if (!s) return s;
+    (void)s->try_setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+    return s;
+}
+
 void TachyonNet::close(Socket& s, bool abort) {
     if (abort) s.set_linger(Linger{true, 0});
     (void)s.close();
@@ -116,7 +123,7 @@ Result<KernelSocket> KernelNet::accept(KernelSocket& listener) {
     return s;
 }
 
-Result<KernelSocket> KernelNet::connect(SocketAddress to, Duration timeout) {
+Result<KernelSocket> KernelNet::connect_start(SocketAddress to) {
     KernelSocket s(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (s.fd() < 0) return sys_error("cannot open a socket for", to, errno);
     const int one = 1;
@@ -125,19 +132,30 @@ Result<KernelSocket> KernelNet::connect(SocketAddress to, Duration timeout) {
         return sys_error("cannot set TCP_MAXSEG for", to, errno);
     }
     const sockaddr_in sa = to_sockaddr(to);
-    if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
-        if (errno != EINPROGRESS) return sys_error("cannot connect to", to, errno);
-        pollfd p{s.fd(), POLLOUT, 0};
-        int ready;
-        do {
-            ready = ::poll(&p, 1, static_cast<int>(timeout.ms()));
-        } while (ready < 0 && errno == EINTR);
-        if (ready != 1) return sys_error("cannot connect to", to, ETIMEDOUT);
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0) return sys_error("cannot connect to", to, err);
+    if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS) {
+        return sys_error("cannot connect to", to, errno);
     }
+    return s;
+}
+
+int KernelNet::connect_error(KernelSocket& s) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+    return err;
+}
+
+Result<KernelSocket> KernelNet::connect(SocketAddress to, Duration timeout) {
+    auto c = connect_start(to);
+    if (!c) return c;
+    KernelSocket s = std::move(c.value());
+    pollfd p{s.fd(), POLLOUT, 0};
+    int ready;
+    do {
+        ready = ::poll(&p, 1, static_cast<int>(timeout.ms()));
+    } while (ready < 0 && errno == EINTR);
+    if (ready != 1) return sys_error("cannot connect to", to, ETIMEDOUT);
+    if (const int err = connect_error(s); err != 0) return sys_error("cannot connect to", to, err);
     if (mode_ == IdleMode::kBackoff) {
         // Blocking from here on, each wait bounded by the timeout (then EAGAIN).
         set_nonblocking(s.fd(), false);

@@ -32,6 +32,8 @@ public:
     Result<Sock> listen(uint16_t port) { return host_.tcp_listen(port); }
     Result<Sock> accept(Sock& listener);
     Result<Sock> connect(SocketAddress to, Duration timeout);
+    Result<Sock> connect_start(SocketAddress to);
+    int connect_error(Sock& s) { return s.getsockopt(SOL_SOCKET, SO_ERROR); }
     Result<size_t> send(Sock& s, std::span<const std::byte> d) { return s.send(d, MSG_DONTWAIT); }
     Result<size_t> recv(Sock& s, std::span<std::byte> d) { return s.recv(d, MSG_DONTWAIT); }
     void close(Sock& s, bool abort);
@@ -77,6 +79,10 @@ public:
     Result<Sock> listen(uint16_t port);
     Result<Sock> accept(Sock& listener);
     Result<Sock> connect(SocketAddress to, Duration timeout);
+    // Non-blocking in either mode: the connection completes in the background; watch for EPOLLOUT,
+    // then connect_error() (SO_ERROR) says how it went.
+    Result<Sock> connect_start(SocketAddress to);
+    int connect_error(Sock& s);
     Result<size_t> send(Sock& s, std::span<const std::byte> d);
     Result<size_t> recv(Sock& s, std::span<std::byte> d);
     void close(Sock& s, bool abort);

@@ -46,7 +46,7 @@ public:
             const size_t n = net_.wait(events);
             for (size_t i = 0; i < n; ++i) {
                 if (events[i].data == kListenerTag) {
-                    accept_all();
+                    accept_batch();
                 } else if (conns_.find(events[i].data) != nullptr) {
                     pump(events[i].data);
                 }
@@ -63,7 +63,8 @@ private:
 
     struct Conn {
         typename Net::Sock sock;
-        std::unique_ptr<std::byte[]> in = std::make_unique<std::byte[]>(kInBuffer);
+        // Not zeroed: 64 KiB of memset per connection was a visible share of a cps run.
+        std::unique_ptr<std::byte[]> in = std::make_unique_for_overwrite<std::byte[]>(kInBuffer);
         size_t in_off = 0;
         size_t in_len = 0;
         std::array<std::byte, kHeaderLen> hdr{};
@@ -77,8 +78,8 @@ private:
         uint32_t interest = 0;
     };
 
-    void accept_all() {
-        for (;;) {
+    void accept_batch() {
+        for (size_t i = 0; i < kAcceptBatch; ++i) {
             auto a = net_.accept(listener_);
             if (!a) return;
             const size_t slot = conns_.take();

@@ -10,7 +10,15 @@ Tests (`tachyon perf client -t ...`, apps/perf_client.hpp), 64-byte messages unl
   throughput  one connection's bulk transfer, 64 KiB writes, MSS 1460 (the kernel's set with
               TCP_MAXSEG: loopback's own MTU is 64 KiB; Tachyon's comes from memif's 1500 MTU)
   rate        64-byte messages streamed on one connection, messages/s
-  cps         connect, one 64-byte request and its answer, close; connections/s
+  cps         connect, one 64-byte request and its answer, close; connections/s, one at a time
+  cps_par     the same with --cps-connections (8) in flight at once, as a web load generator's
+              concurrency
+              In both, the client closes first and keeps TIME-WAIT, and a TIME-WAIT tuple is
+              reusable after --time-wait-reuse-delay (10 ms) in both stacks (Tachyon's option, the
+              kernel's net.ipv4.tcp_tw_reuse_delay, set for the test and restored): with Linux's 1 s,
+              28,232 ephemeral ports cap any client at 28k connections/s to one server port.
+Every test also records the involuntary context switches (preemptions) of the client and the
+server process while it ran: with two busy-polling processes on two cores, each one is a stall.
 
 Prints a table with the ratios Tachyon / kernel (for latency: kernel / Tachyon, "x times better"),
 writes JSON, and draws bench/results/latency_cdf.png and bench/results/throughput.png.
@@ -25,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import subprocess
@@ -33,7 +42,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAIRS = ["tachyon", "kernel", "kernel-blocking"]
-TESTS = ["latency", "throughput", "rate", "cps"]
+TESTS = ["latency", "throughput", "rate", "cps", "cps_par"]
 MEMIF_SERVER_IP = "10.201.0.1"
 MEMIF_CLIENT_IP = "10.201.0.2"
 
@@ -69,6 +78,9 @@ def parse_args():
     p.add_argument("--plots", help="PNG directory (default: the JSON's directory); 'none' for no plots")
     p.add_argument("--time-wait", type=float, default=60.0,
                    help="Tachyon's TIME-WAIT in seconds for cps (RFC 9293's 2 MSL; the kernel keeps 60)")
+    p.add_argument("--cps-connections", type=int, default=8, help="connections in flight in the cps_par test")
+    p.add_argument("--time-wait-reuse-delay", type=int, default=10,
+                   help="ms before a TIME-WAIT tuple may be reused in the cps tests, both stacks (Linux: 1000)")
     p.add_argument("--from-json", metavar="JSON",
                    help="measure nothing: print the table and draw the plots of an earlier run's JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="print every command")
@@ -148,16 +160,20 @@ def start_server(args, tachyon, pair, sock, port):
 
 
 def client_cmd(args, tachyon, pair, test, sock, port):
-    cmd = ["taskset", "-c", str(args.client_core), tachyon, "perf", "client", "-t", test, "--json", "--no-progress",
-           "-D", str(args.seconds), "--warmup", str(args.warmup)]
-    if test in ("latency", "rate", "cps"):
+    cps = test.startswith("cps")
+    cmd = ["taskset", "-c", str(args.client_core), tachyon, "perf", "client", "-t", "cps" if cps else test, "--json",
+           "--no-progress", "-D", str(args.seconds), "--warmup", str(args.warmup)]
+    if test in ("latency", "rate") or cps:
         cmd += ["-s", "64"]
+    if test == "cps_par":
+        cmd += ["-c", str(args.cps_connections)]
     if pair == "tachyon":
         cmd += ["--dev", memif_dev(sock, "client"), "--ip", MEMIF_CLIENT_IP + "/24", "--idle", "busy",
                 "--no-stat-shm", MEMIF_SERVER_IP]
-        if test == "cps":
+        if cps:
             # TIME-WAIT entries stay in the table for --time-wait: room for all of them.
             cmd += ["--time-wait", str(args.time_wait), "--max-connections", str(1 << 18)]
+            cmd += ["--time-wait-reuse-delay", str(args.time_wait_reuse_delay)]
     else:
         cmd += ["--kernel", "--idle", "busy" if pair == "kernel" else "backoff", "127.0.0.1:%d" % port]
         if test == "throughput" and args.mss > 0:
@@ -165,11 +181,28 @@ def client_cmd(args, tachyon, pair, test, sock, port):
     return cmd
 
 
-def run_client(cmd, verbose, timeout):
+def preemptions(pid):
+    """Involuntary context switches of a process so far (/proc/PID/status)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("nonvoluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def run_client(cmd, verbose, timeout, server_pid):
+    """The client's JSON result, with the preemptions of both processes while it ran."""
     if verbose:
         print("+ " + " ".join(cmd), file=sys.stderr)
     for attempt in range(5):
+        server_before = preemptions(server_pid)
+        client_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_nivcsw
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+        client_preempted = resource.getrusage(resource.RUSAGE_CHILDREN).ru_nivcsw - client_before
+        server_after = preemptions(server_pid)
         # The memif server takes the previous client's disconnection in its interrupt thread; a
         # new client that comes first is refused. It is let in once that is done.
         if r.returncode == 0 or "memif_connect_client" not in r.stderr:
@@ -179,7 +212,35 @@ def run_client(cmd, verbose, timeout):
         raise RuntimeError("client failed (%d): %s\n%s%s" % (r.returncode, " ".join(cmd), r.stdout, r.stderr))
     # DPDK may print lines of its own before the JSON object.
     text = r.stdout[r.stdout.index("{"):]
-    return json.loads(text)["results"][0]
+    result = json.loads(text)["results"][0]
+    result["client_preemptions"] = client_preempted
+    if server_before is not None and server_after is not None:
+        result["server_preemptions"] = server_after - server_before
+    return result
+
+
+class KernelTimeWaitReuseDelay:
+    """net.ipv4.tcp_tw_reuse_delay (Linux 6.13+) set for a while and put back."""
+    PATH = "/proc/sys/net/ipv4/tcp_tw_reuse_delay"
+
+    def __init__(self, ms):
+        self.ms = ms
+        self.saved = None
+
+    def __enter__(self):
+        if os.path.exists(self.PATH):
+            with open(self.PATH) as f:
+                self.saved = f.read().strip()
+            with open(self.PATH, "w") as f:
+                f.write(str(self.ms))
+        else:
+            print("note: this kernel has no tcp_tw_reuse_delay; its TIME-WAIT reuse waits 1 s", file=sys.stderr)
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            with open(self.PATH, "w") as f:
+                f.write(self.saved)
 
 
 def machine():
@@ -204,9 +265,12 @@ ROWS = [
     ("latency", "half_rtt_p99_9_us", "half RTT p99.9", "us", False, 1),
     ("throughput", "gbit_per_s", "bulk throughput", "Gbit/s", True, 1),
     ("rate", "messages_per_s", "64 B message rate", "M msg/s", True, 1e-6),
-    ("cps", "connections_per_s", "connections/s", "k conn/s", True, 1e-3),
+    ("cps", "connections_per_s", "conn/s, one at a time", "k conn/s", True, 1e-3),
     ("cps", "connection_p50_us", "connection time p50", "us", False, 1),
+    ("cps_par", "connections_per_s", "conn/s, N in flight", "k conn/s", True, 1e-3),
 ]
+# Preemptions per second of measuring (client + server), per test: the stalls behind the tails.
+PREEMPTION_ROWS = ["latency", "throughput", "rate", "cps", "cps_par"]
 
 
 def table(results, pairs):
@@ -233,6 +297,20 @@ def table(results, pairs):
                     line += " %17.2fx" % r
                 else:
                     line += " %18s" % "-"
+        lines.append(line)
+    for test in PREEMPTION_ROWS:
+        runs = {p: results.get(p, {}).get(test) for p in pairs}
+        if all(r is None or "client_preemptions" not in r for r in runs.values()):
+            continue
+        line = "%-20s %-9s" % ("preempted, " + test, "1/s")
+        for p in pairs:
+            r = runs[p]
+            if r is None or "client_preemptions" not in r:
+                line += " %15s" % "-"
+                continue
+            # The client's count covers its warm-up and start-up too: an upper bound.
+            n = r["client_preemptions"] + r.get("server_preemptions", 0)
+            line += " %15.0f" % (n / max(r["seconds"], 1e-9))
         lines.append(line)
     return "\n".join(lines), ratios
 
@@ -273,7 +351,8 @@ def plot(results, pairs, outdir):
 
     bars = [("throughput", "gbit_per_s", "bulk throughput (Gbit/s)\nMSS 1460", 1),
             ("rate", "messages_per_s", "64 B message rate\n(M msg/s)", 1e-6),
-            ("cps", "connections_per_s", "connections/s (k)\nconnect, 1 request, close", 1e-3)]
+            ("cps", "connections_per_s", "connections/s (k), one at a time\nconnect, 1 request, close", 1e-3),
+            ("cps_par", "connections_per_s", "connections/s (k),\nseveral in flight", 1e-3)]
     bars = [b for b in bars if any(b[0] in results.get(p, {}) for p in pairs)]
     if bars:
         fig, axes = plt.subplots(1, len(bars), figsize=(4 * len(bars), 4.5), dpi=110, squeeze=False)
@@ -335,7 +414,11 @@ def main():
                     cmd = client_cmd(args, tachyon, pair, test, sock, port)
                     commands.append(" ".join(cmd))
                     print("%-16s %-11s ..." % (pair, test), end="", file=sys.stderr, flush=True)
-                    r = run_client(cmd, args.verbose, client_timeout)
+                    if test.startswith("cps") and pair != "tachyon":
+                        with KernelTimeWaitReuseDelay(args.time_wait_reuse_delay):
+                            r = run_client(cmd, args.verbose, client_timeout, server.proc.pid)
+                    else:
+                        r = run_client(cmd, args.verbose, client_timeout, server.proc.pid)
                     results.setdefault(pair, {})[test] = r
                     print(" done", file=sys.stderr)
             finally:

@@ -32,6 +32,7 @@ SocketLayer::SocketLayer(Stack& stack, const SocketLayerConfig& config)
     for (size_t i = slots_.size(); i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
     stack_.set_protocol_handler(IpProtocol::kTcp, &tap_);
     tcp_.set_closed_hook(&SocketLayer::on_tcp_closed, this);
+    tcp_.set_ephemeral_filter(&SocketLayer::connect_port_usable, this);
     stack_.udp().set_rx_hook(&SocketLayer::on_udp_rx, this);
 }
 
@@ -43,7 +44,8 @@ SocketLayer::~SocketLayer() {
     }
     stack_.set_protocol_handler(IpProtocol::kTcp, nullptr);
     stack_.udp().set_rx_hook(nullptr, nullptr);
-    tcp_.set_closed_hook(nullptr, nullptr);  // the TcpLayer outlives the members the hook reads
+    tcp_.set_closed_hook(nullptr, nullptr);  // the TcpLayer outlives the members the hooks read
+    tcp_.set_ephemeral_filter(nullptr, nullptr);
 }
 
 // Every call that may change a socket takes it through here: the pollers look at it again.

@@ -242,6 +242,7 @@ private:
     void mark(uint32_t index);
     void mark_conn(TcpHandle h, uint32_t listener);
     static void on_tcp_closed(void* ctx, const TcpConnection& c);
+    static bool connect_port_usable(void* ctx, uint16_t port);
     static void on_udp_rx(void* ctx, UdpSocketId id);
 
     // tcp_socket.cpp.

@@ -205,6 +205,10 @@ int SocketLayer::tcp_connect_once(SocketSlot& s, SocketAddress remote) {
     return tcp_open(s, remote);
 }
 
+bool SocketLayer::connect_port_usable(void* ctx, uint16_t port) {
+    return static_cast<SocketLayer*>(ctx)->ports_.shareable_for_connect(port);
+}
+
 int SocketLayer::tcp_open(SocketSlot& s, SocketAddress remote) {
     const TcpConnConfig cfg = conn_config(s);
     const TcpEndpoint to{remote.addr, remote.port};
@@ -214,18 +218,9 @@ int SocketLayer::tcp_open(SocketSlot& s, SocketAddress remote) {
         // Linux: the 4-tuple is taken (by a TIME-WAIT connection, say): EADDRNOTAVAIL.
         if (!h) return h.code() == EADDRINUSE ? EADDRNOTAVAIL : h.code();
     } else {
-        // Linux __inet_hash_connect: a random start in the range; a port is usable when nobody
-        // bound it explicitly and the 4-tuple is free (the TCP layer's check).
-        const uint32_t low = config_.tcp.ephemeral_first;
-        const uint32_t high = config_.tcp.ephemeral_last;
-        const uint32_t count = high >= low ? high - low + 1 : 0;
-        const auto start = static_cast<uint32_t>(stack_.random().below(std::max<uint32_t>(count, 1)));
-        for (uint32_t k = 0; k < count; ++k) {
-            const auto port = static_cast<uint16_t>(low + (start + k) % count);
-            if (port == 0 || !ports_.shareable_for_connect(port)) continue;
-            h = tcp_.open({Ipv4Address::any(), port}, to, cfg);
-            if (h || h.code() != EADDRINUSE) break;
-        }
+        // Linux __inet_hash_connect: the TCP layer picks the port (RFC 6056), skipping the ports
+        // sockets bound explicitly or listen on (connect_port_usable).
+        h = tcp_.open({Ipv4Address::any(), 0}, to, cfg);
         if (!h) return h.code() == EADDRINUSE ? EADDRNOTAVAIL : h.code();
         const TcpConnection* c = tcp_.connection(*h);
         s.bound = true;

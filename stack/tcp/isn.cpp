@@ -22,4 +22,10 @@ SeqNum IsnGenerator::isn(const TcpTuple& t, Instant now) const {
 
 uint32_t IsnGenerator::ts_offset(const TcpTuple& t) const { return static_cast<uint32_t>(hash(t, 1)); }
 
+uint32_t IsnGenerator::port_offset(const TcpTuple& t) const {
+    TcpTuple destination = t;
+    destination.local_port = 0;
+    return static_cast<uint32_t>(hash(destination, 2));
+}
+
 }  // namespace tachyon

@@ -2,7 +2,8 @@
 // remoteport, secretkey), M a timer ticking every 4 microseconds (RFC 9293 3.4.1) read from the
 // stack's clock, F SipHash-2-4 keyed with a secret drawn once from the stack's seeded generator.
 // The same keyed hash, over a different domain, gives each connection its timestamp offset (as
-// Linux randomizes TSval per connection so that TSval does not reveal the clock).
+// Linux randomizes TSval per connection so that TSval does not reveal the clock), and each
+// destination its ephemeral port offset (RFC 6056 3.3.3).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,9 @@ public:
 
     SeqNum isn(const TcpTuple& t, Instant now) const;
     uint32_t ts_offset(const TcpTuple& t) const;
+    // RFC 6056 3.3.3's F(local IP, remote IP, remote port, secret): where an active open to this
+    // destination starts looking for an ephemeral port (t.local_port is ignored).
+    uint32_t port_offset(const TcpTuple& t) const;
 
     // M: the 4 us clock (wraps every ~4.77 hours, as RFC 9293 3.4.1 describes).
     static uint32_t clock_4us(Instant now) { return static_cast<uint32_t>(now.ns() / 4000); }

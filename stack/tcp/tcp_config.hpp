@@ -71,10 +71,12 @@ struct TcpConfig {
 
     // TIME-WAIT lasts 2*MSL (RFC 9293 3.4.2); Linux uses 60 s.
     Duration time_wait = Duration::from_secs(60);
-    // An active open may reuse the tuple of an orphan in TIME-WAIT with timestamps, a second after
-    // its peer's last timestamp (Linux net.ipv4.tcp_tw_reuse=1; Linux's default 2 does it on
-    // loopback only).
+    // An active open may reuse the tuple of an orphan in TIME-WAIT with timestamps,
+    // time_wait_reuse_delay after its peer's last timestamp (Linux net.ipv4.tcp_tw_reuse=1 and,
+    // since 6.13, tcp_tw_reuse_delay; Linux's default 2 does it on loopback only). The delay is at
+    // least 1 ms, one tick of the timestamp clock, so the new connection's TSval is higher.
     bool time_wait_reuse = true;
+    Duration time_wait_reuse_delay = Duration::from_secs(1);
     // An orphaned connection (closed by the user) in FIN-WAIT-2 is reset after this (Linux
     // tcp_fin_timeout).
     Duration fin_wait2_timeout = Duration::from_secs(60);

@@ -138,16 +138,25 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
     return c->handle();
 }
 
+// RFC 6056 3.3.3 (Simple Hash-Based Port Selection), as Linux's inet_hash_connect: each
+// destination starts at its own keyed offset and successive opens move on through the range, so
+// the port tried next is usually free or the one used longest ago, whose TIME-WAIT can be reused.
+// A random start instead would probe ever longer runs of taken ports as TIME-WAIT fills the range.
 std::optional<uint16_t> TcpLayer::ephemeral_port(Ipv4Address local, TcpEndpoint remote) {
     const uint32_t first = config_.ephemeral_first;
     const uint32_t count = config_.ephemeral_last >= first ? config_.ephemeral_last - first + 1 : 0;
     if (count == 0) return std::nullopt;
-    const uint32_t start = static_cast<uint32_t>(host_.random().below(count));
+    const uint32_t start = isn_.port_offset({local, 0, remote.addr, remote.port}) + ephemeral_next_;
     // Bounded by the size of the range; each probe is one hash lookup.
     for (uint32_t i = 0; i < count; ++i) {
         const auto port = static_cast<uint16_t>(first + (start + i) % count);
         if (listeners_.port_taken(port)) continue;
-        if (table_.find({local, port, remote.addr, remote.port}) == nullptr) return port;
+        if (port_filter_ != nullptr && !port_filter_(port_filter_ctx_, port)) continue;
+        const TcpConnection* c = table_.find({local, port, remote.addr, remote.port});
+        if (c == nullptr || time_wait_reusable(*c)) {
+            ephemeral_next_ += i + 1;
+            return port;
+        }
     }
     return std::nullopt;
 }
@@ -367,14 +376,14 @@ void TcpLayer::enter_closed(TcpConnection& c, int error) {
 }
 
 // Linux's tcp_tw_reuse (tcp_twsk_unique): an active open may take the 4-tuple of an orphan in
-// TIME-WAIT when timestamps were on and the peer's last one is at least a second old: the new
-// connection's timestamps are then higher than any of the old one's, so the peer's PAWS (RFC 7323
-// 5) rejects the old duplicates that TIME-WAIT is there to absorb. Without it a client making
-// short connections to one server runs out of ephemeral ports for 2MSL.
+// TIME-WAIT when timestamps were on and the peer's last one is at least the reuse delay old:
+// the new connection's timestamps are then higher than any of the old one's, so the peer's PAWS
+// (RFC 7323 5) rejects the old duplicates that TIME-WAIT is there to absorb. Without it a client
+// making short connections to one server runs out of ephemeral ports for 2MSL.
 bool TcpLayer::time_wait_reusable(const TcpConnection& c) const {
     return config_.time_wait_reuse && c.state == TcpState::kTimeWait && !c.user_owned &&
            c.queue == ListenQueue::kNone && c.tcb.ts_ok &&
-           host_.now() - c.tcb.ts_recent_age >= Duration::from_secs(1);
+           host_.now() - c.tcb.ts_recent_age >= std::max(config_.time_wait_reuse_delay, Duration::from_ms(1));
 }
 
 TcpConnection* TcpLayer::allocate_connection() {

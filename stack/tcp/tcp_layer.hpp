@@ -121,6 +121,13 @@ public:
         closed_hook_ = hook;
         closed_ctx_ = ctx;
     }
+    // Ports the layer above holds for itself (a socket bound to it explicitly, a listening one):
+    // the filter says whether an active open may take `port` as its ephemeral port.
+    using PortFilter = bool (*)(void* ctx, uint16_t port);
+    void set_ephemeral_filter(PortFilter filter, void* ctx) {
+        port_filter_ = filter;
+        port_filter_ctx_ = ctx;
+    }
 
     // Per-connection knobs (socket options) on a live connection; errors: EBADF, EINVAL, ENOENT
     // (unknown congestion control).
@@ -271,9 +278,13 @@ private:
     // RFC 5961 section 7 rate limit: challenge ACKs sent in the current one-second window.
     Instant challenge_window_start_;
     uint32_t challenge_count_ = 0;
+    // RFC 6056 3.3.3's counter: successive active opens to one destination try successive ports.
+    uint32_t ephemeral_next_ = 0;
     SynCookies cookies_;
     ClosedHook closed_hook_ = nullptr;  // set_closed_hook()
     void* closed_ctx_ = nullptr;
+    PortFilter port_filter_ = nullptr;  // set_ephemeral_filter()
+    void* port_filter_ctx_ = nullptr;
 };
 
 }  // namespace tachyon

@@ -74,6 +74,7 @@ std::unique_ptr<Process> kernel_server(const Peer& peer, int port) {
 struct ClientResult {
     int status = -1;
     std::string out;
+    std::string server_out;
 };
 
 ClientResult perf_client(const std::string& test, const std::vector<std::string>& extra) {
@@ -99,6 +100,7 @@ ClientResult perf_client(const std::string& test, const std::vector<std::string>
     c.status = p->wait(90s);
     c.out = p->output();
     EXPECT_EQ(server->stop(), 0) << server->output();
+    c.server_out = server->output();
     return c;
 }
 
@@ -133,6 +135,17 @@ TEST(Perf, ClientThroughputRateAndConnectionsPerSecond) {
             EXPECT_NE(c.out.find("\"connections_per_s\":"), std::string::npos) << c.out;
         }
     }
+}
+
+// Several connections in flight: each one answered and counted; the server read the one message
+// of every connection the client counted (and of the warm-up's).
+TEST(Perf, ConnectionsPerSecondWithConnectionsInFlight) {
+    const ClientResult c = perf_client("cps", {"--connections", "4"});
+    ASSERT_EQ(c.status, 0) << c.out;
+    const double count = number_after(c.out, "\"count\":");
+    EXPECT_GT(count, 10) << c.out;
+    EXPECT_GE(number_after(c.server_out, "connections,"), count) << c.server_out;  // messages
+    EXPECT_NE(c.server_out.find(", 0 protocol errors"), std::string::npos) << c.server_out;
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 // virtual time, and readiness of the states a kernel test cannot reach.
 #include "stack/socket/poller.hpp"
 
+#include <optional>
+#include <vector>
+
 #include "tests/unit/socket/socket_test_util.hpp"
 
 namespace tachyon::test {
@@ -124,6 +127,75 @@ TEST_F(PollerTest, EdgeTriggeredWritableAfterAFullBuffer) {
     }
     ASSERT_EQ(poller.wait(ev, Duration::from_secs(1)).value(), 1u);
     EXPECT_NE(ev[0].events & EPOLLOUT, 0u);
+}
+
+// The pattern of a short-connection server (tachyon perf server under cps): each client
+// connects, sends a request, reads the answer and closes; the server accepts, answers, and must
+// then be told of the client's FIN, whatever socket slot the connection reuses.
+TEST_F(PollerTest, EveryShortConnectionsEndIsReported) {
+    Socket l = listener(64);
+    l.setblocking(false);
+    Poller poller(b());
+    constexpr uint64_t kListen = 1000;
+    ASSERT_TRUE(poller.add(l, EPOLLIN, kListen).ok());
+    std::vector<std::optional<Socket>> served(16);
+    size_t closed_on_eof = 0;
+    std::array<PollEvent, 8> ev;
+    const std::string request(64, 'q');
+    constexpr int kConnections = 200;
+    for (int i = 0; i < kConnections; ++i) {
+        Socket c = a().socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+        ASSERT_EQ(c.connect_ex(on_b(l)), EINPROGRESS);
+        std::string answer;
+        bool sent = false;
+        for (int step = 0; step < 1000 && answer.size() < request.size(); ++step) {
+            if (!sent && c.send(request, MSG_DONTWAIT).ok()) sent = true;
+            if (sent) {
+                const std::string got = recv_string(c, 64 - answer.size(), MSG_DONTWAIT);
+                if (got[0] != '<') answer += got;
+            }
+            const size_t n = poller.wait(ev, Duration::zero()).value();
+            for (size_t e = 0; e < n; ++e) {
+                if (ev[e].data == kListen) {
+                    for (auto acc = l.try_accept(); acc; acc = l.try_accept()) {
+                        size_t slot = 0;
+                        while (served[slot]) ++slot;
+                        served[slot].emplace(std::move(acc->socket));
+                        ASSERT_TRUE(poller.add(*served[slot], EPOLLIN | EPOLLRDHUP, slot).ok());
+                    }
+                    continue;
+                }
+                std::optional<Socket>& s = served[ev[e].data];
+                if (!s) continue;
+                const std::string got = recv_string(*s, 4096, MSG_DONTWAIT);
+                if (got.empty()) {  // the client's FIN
+                    ASSERT_TRUE(s->close().ok());
+                    s.reset();
+                    ++closed_on_eof;
+                } else if (got[0] != '<') {
+                    ASSERT_TRUE(s->send(got, MSG_DONTWAIT).ok());
+                }
+            }
+            p().settle();
+        }
+        ASSERT_EQ(answer, request) << "connection " << i;
+        ASSERT_TRUE(c.close().ok());
+    }
+    // The last FINs arrive; every served socket is told and closed.
+    for (int step = 0; step < 100 && closed_on_eof < kConnections; ++step) {
+        const size_t n = poller.wait(ev, Duration::zero()).value();
+        for (size_t e = 0; e < n; ++e) {
+            if (ev[e].data == kListen) continue;
+            std::optional<Socket>& s = served[ev[e].data];
+            if (s && recv_string(*s, 4096, MSG_DONTWAIT).empty()) {
+                ASSERT_TRUE(s->close().ok());
+                s.reset();
+                ++closed_on_eof;
+            }
+        }
+        p().settle();
+    }
+    EXPECT_EQ(closed_on_eof, static_cast<size_t>(kConnections));
 }
 
 }  // namespace

@@ -120,10 +120,13 @@ TEST_F(TimeWaitRecycle, ExpiryUnlinksSoTheListNeverNamesAFreedSlot) {
 // last timestamp is a second old, starting above the old sequence space.
 class TimeWaitReuse : public TcpTest {
 protected:
-    // Active open from `port` with timestamps, closed by us first: TIME-WAIT; returns our SND.NXT.
+    // Active open from `port` (0: an ephemeral one, left in port_) with timestamps, closed by us
+    // first: TIME-WAIT; returns our SND.NXT.
     uint32_t time_wait_with_timestamps(uint16_t port) {
         auto h = tcp().open({kLocalIp, port}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
-        EXPECT_TRUE(h.ok());
+        EXPECT_TRUE(h.ok()) << h.error().message();
+        if (!h.ok()) return 0;
+        port = port_ = tcp().connection(h.value())->tuple.local_port;
         Captured syn = expect(is_tcp({.flags = kSyn, .seq = kClientIss, .has_ts = true}));
         send(seg({.flags = kSyn | kAck, .seq = kPeerServerIss, .ack = kClientIss + 1, .mss = 1460,
                   .ts = TcpTimestamp{500, syn.tcp.timestamp->tsval}, .dst_port = port}));
@@ -133,14 +136,16 @@ protected:
         send(seg({.flags = kFin | kAck, .seq = kPeerServerIss + 1, .ack = kClientIss + 2,
                   .ts = TcpTimestamp{501, syn.tcp.timestamp->tsval}, .dst_port = port}));
         expect(is_tcp({.flags = kAck, .seq = kClientIss + 2, .ack = kPeerServerIss + 2}));
-        EXPECT_EQ(tcp().connections_in_use(), 1u);
         return kClientIss + 2;
     }
+
+    uint16_t port_ = 0;
 };
 
 TEST_F(TimeWaitReuse, ActiveOpenTakesTheTupleASecondAfterThePeersLastTimestamp) {
     host_.run_until(at_ms(5));
     const uint32_t old_snd_nxt = time_wait_with_timestamps(40001);
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
     // Within the second: the tuple is taken.
     host_.run_until(at_ms(900));
     TcpConnConfig cfg = conn_config(kClientIss);
@@ -170,6 +175,68 @@ TEST_F(TimeWaitReuse, NotWithoutTimestamps) {
     host_.run_until(at_ms(30'000));
     EXPECT_EQ(tcp().open({kLocalIp, 40002}, {kPeerIp, kPeerPort}, conn_config(kClientIss)).code(), EADDRINUSE);
     EXPECT_EQ(counters().time_wait_reused, 0u);
+}
+
+// RFC 6056 3.3.3: ephemeral ports for one destination are taken in turn, so when every port of
+// the range is in TIME-WAIT the next open finds the oldest one, reusable after a second.
+class EphemeralPortReuse : public TimeWaitReuse {
+protected:
+    TcpConfig config() const override {
+        TcpConfig c = TimeWaitReuse::config();
+        c.ephemeral_first = 40000;
+        c.ephemeral_last = 40002;
+        return c;
+    }
+
+};
+
+TEST_F(EphemeralPortReuse, OpensWalkTheRangeAndReuseTheOldestTimeWait) {
+    std::vector<uint16_t> ports;
+    for (int i = 0; i < 3; ++i) {
+        time_wait_with_timestamps(0);
+        ports.push_back(port_);
+        host_.run_until(at_ms(100 * (i + 1)));
+    }
+    // Three different ports, each the one after the last (wrapping in the range).
+    for (int i = 1; i < 3; ++i) EXPECT_EQ(ports[i], 40000 + (ports[i - 1] - 40000 + 1) % 3) << i;
+    EXPECT_EQ(tcp().connections_in_use(), 3u);
+
+    // Every port's tuple is in TIME-WAIT and none is a second old yet.
+    EXPECT_EQ(tcp().open({kLocalIp, 0}, {kPeerIp, kPeerPort}, conn_config(kClientIss)).code(), EADDRNOTAVAIL);
+    // A second after the first one's last timestamp, the first port (the oldest) is taken again.
+    host_.run_until(at_ms(1'050));
+    auto h = tcp().open({kLocalIp, 0}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+    ASSERT_TRUE(h.ok()) << h.error().message();
+    EXPECT_EQ(tcp().connection(h.value())->tuple.local_port, ports[0]);
+    EXPECT_EQ(counters().time_wait_reused, 1u);
+    EXPECT_EQ(tcp().connections_in_use(), 3u);
+    Captured syn = expect(is_tcp({.flags = kSyn, .has_ts = true}));
+    EXPECT_EQ(syn.tcp.src_port, ports[0]);
+    ASSERT_TRUE(tcp().abort(h.value()).ok());
+}
+
+// Linux's tcp_tw_reuse_delay: the wait before reuse is configurable, down to 1 ms.
+class TimeWaitReuseDelay : public TimeWaitReuse {
+protected:
+    TcpConfig config() const override {
+        TcpConfig c = TimeWaitReuse::config();
+        c.time_wait_reuse_delay = Duration::from_ms(10);
+        return c;
+    }
+};
+
+TEST_F(TimeWaitReuseDelay, TheTupleIsFreeOnceTheDelayPassed) {
+    host_.run_until(at_ms(5));
+    time_wait_with_timestamps(40001);
+    host_.run_until(at_ms(14));
+    EXPECT_EQ(tcp().open({kLocalIp, 40001}, {kPeerIp, kPeerPort}, conn_config(kClientIss)).code(), EADDRINUSE);
+    host_.run_until(at_ms(15));
+    auto h = tcp().open({kLocalIp, 40001}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+    ASSERT_TRUE(h.ok()) << h.error().message();
+    EXPECT_EQ(counters().time_wait_reused, 1u);
+    Captured syn = expect(is_tcp({.flags = kSyn, .has_ts = true}));
+    EXPECT_EQ(syn.tcp.dst_port, kPeerPort);
+    ASSERT_TRUE(tcp().abort(h.value()).ok());
 }
 
 class TimeWaitReuseOff : public TimeWaitReuse {

@@ -85,7 +85,8 @@ const ChecksumImpl kBest = kHasAvx2 ? ChecksumImpl::kAvx2 : ChecksumImpl::kSse2;
 // Below this the scalar loop wins: the vector set-up and final reduction cost more than they save.
 constexpr size_t kVectorMin = 128;
 
-uint64_t sum_vector(const std::byte*& p, size_t& n, ChecksumImpl impl) {
+// Out of line (noinline): p and n stay in registers on the short path, which never takes their address.
+[[gnu::noinline]] uint64_t sum_vector(const std::byte*& p, size_t& n, ChecksumImpl impl) {
     uint64_t sum = 0;
     if (impl == ChecksumImpl::kScalar) return sum;
     while (n >= kVectorMin) {
@@ -103,10 +104,19 @@ uint64_t sum_vector(const std::byte*&, size_t&, ChecksumImpl) { return 0; }
 #endif
 
 // Sum of data as host-order 16-bit words, folded to 16 bits.
-inline uint16_t host_order_sum(const std::byte* p, size_t n, ChecksumImpl impl) {
+inline uint16_t host_order_sum(const std::byte* data, size_t len, ChecksumImpl impl) {
     // The bulk of a long buffer, leaving under 128 bytes. Headers (20-60 bytes, most calls) skip
     // the out-of-line vector function altogether.
-    uint64_t s0 = n >= kVectorMin ? sum_vector(p, n, impl) : 0, s1 = 0;
+    uint64_t s0 = 0, s1 = 0;
+    const std::byte* p = data;
+    size_t n = len;
+    if (len >= kVectorMin) {
+        const std::byte* vp = data;
+        size_t vn = len;
+        s0 = sum_vector(vp, vn, impl);
+        p = vp;
+        n = vn;
+    }
     // Two independent accumulators let the CPU run two add-with-carry chains in parallel.
     while (n >= 32) {
         s0 = add_carry(s0, load64(p));

@@ -43,6 +43,7 @@ void StackCore::send_frame(Packet pkt, const EthernetAddress& dst, EtherType typ
 }
 
 size_t StackCore::flush() {
+    if (tx.size() == 0) return 0;  // most polls: nothing queued, no burst to set up
     const TxQueue::Flushed f = tx.flush(device);
     counters.tx_frames += f.frames;
     counters.tx_bytes += f.bytes;

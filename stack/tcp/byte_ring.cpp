@@ -48,14 +48,13 @@ void ByteRing::drop_storage() {
     peak_ = 0;
 }
 
-bool ByteRing::reserve(size_t end) {
+bool ByteRing::take_storage(size_t end) {
     assert(end <= capacity_);
-    if (end <= phys_) return true;
     // The first block is the last busy period's size (no regrowth for a steady stream), else one
-    // segment's worth; never more than the capacity needs.
-    const size_t largest = BufferPool::block_size(capacity_);
-    const size_t start = buf_ == nullptr ? std::max(hint_, std::min(kMinBlock, capacity_)) : 0;
-    const size_t size = std::min(BufferPool::block_size(std::max({end, start, phys_ * 2})), largest);
+    // segment's worth; never more than the capacity needs. (block_size() is monotonic, so the
+    // cap applies before it: one call instead of two.)
+    const size_t start = buf_ == nullptr ? std::max(hint_, std::min(kMinBlock, capacity_)) : phys_ * 2;
+    const size_t size = BufferPool::block_size(std::min(std::max(end, start), capacity_));
     std::byte* next = take_block(pool_, size);
     if (next == nullptr) return false;
     if (buf_ != nullptr) {

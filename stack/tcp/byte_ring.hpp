@@ -56,7 +56,7 @@ public:
     // Appends up to free() bytes of src; returns how many (fewer when no memory could be had).
     size_t push(std::span<const std::byte> src);
     // Storage for offsets [0, end) past the first byte; end <= capacity(). False: no memory.
-    bool reserve(size_t end);
+    bool reserve(size_t end) { return end <= phys_ || take_storage(end); }
     // Writes src at offset bytes past the first byte, without changing size(): the receive side
     // places out-of-order data this way. offset + src.size() <= capacity(). False (nothing
     // written) when no memory could be had.
@@ -107,6 +107,7 @@ public:
 private:
     size_t wrap(size_t i) const { return i >= phys_ ? i - phys_ : i; }
     void copy_in(size_t offset, std::span<const std::byte> src);
+    bool take_storage(size_t end);  // reserve() past the storage held
     void drop_storage();
 
     BufferPool* pool_ = nullptr;

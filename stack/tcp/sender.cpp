@@ -53,7 +53,8 @@ bool TcpLayer::allow_challenge_ack() {
 void TcpLayer::output(TcpConnection& c, bool ack_required) {
     bool sent = false;
     if (sends_data(c.state)) {
-        sent = send_retransmissions(c);
+        // Nothing lost (the usual case): the scan's answer without the call.
+        sent = c.sb.lost_segments() != 0 && send_retransmissions(c);
         c.force_rtx = false;  // the one forced retransmission went, or there was none to send
         sent = send_new_data(c, false) || sent;
     }
@@ -117,6 +118,12 @@ bool TcpLayer::send_retransmissions(TcpConnection& c) {
 // RFC 6675 NextSeg rule 2: new data, within cwnd and the peer's window. `force` is the persist
 // timer's override (RFC 1122 4.2.3.4 (4)): send what the window allows even if small.
 bool TcpLayer::send_new_data(TcpConnection& c, bool force) {
+    // Nothing queued (every segment a pure receiver takes in): the loop's first exit, before
+    // its set-up.
+    if (c.snd_data_end() <= c.tcb.snd_nxt && !(c.fin_queued && !c.fin_sent())) {
+        if (!c.sb.full()) c.cwnd_limited = false;  // application limited
+        return false;
+    }
     bool sent = false;
     const uint32_t mss_now = c.tcb.snd_mss - sack_option_len(c);
     while (!c.sb.full()) {
@@ -167,15 +174,22 @@ bool TcpLayer::send_new_data(TcpConnection& c, bool force) {
 // bytes the segment carries. When the pool is empty the segment counts as sent and lost: the
 // retransmission timer sends it again, so no state is lost (the count is the caller's guide).
 uint32_t TcpLayer::send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len, bool fin) {
-    TcpRepr r = segment_template(c, seq);
-    if (fin) r.control = TcpControl::kFin;
-    r.psh = len > 0 && seq + len == c.snd_data_end();
-    // SACK blocks ride along as far as they fit in the segment's MSS budget.
-    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0 && c.tcb.snd_mss > len) {
-        fill_sack_blocks(c, r, c.tcb.snd_mss - len);
-    }
+    const bool psh = len > 0 && seq + len == c.snd_data_end();
     const size_t offset = static_cast<size_t>(seq - c.snd_buf_seq);
-    const std::optional<size_t> n = transmit(c.tuple, r, &c.snd_buf, offset, len);
+    std::optional<size_t> n;
+    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0) {
+        TcpRepr r = segment_template(c, seq);
+        if (fin) r.control = TcpControl::kFin;
+        r.psh = psh;
+        // SACK blocks ride along as far as they fit in the segment's MSS budget.
+        if (c.tcb.snd_mss > len) fill_sack_blocks(c, r, c.tcb.snd_mss - len);
+        n = transmit(c.tuple, r, &c.snd_buf, offset, len);
+    } else {
+        TcpPlainHeader h = plain_template(c, seq);
+        if (fin) h.flags |= tcp_flags::kFin;
+        if (psh) h.flags |= tcp_flags::kPsh;
+        n = transmit(c.tuple, h, &c.snd_buf, offset, len);
+    }
     ++c.stats.segs_out;
     if (len > 0) ++c.stats.data_segs_out;
     c.stats.bytes_sent += len;
@@ -183,10 +197,16 @@ uint32_t TcpLayer::send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len,
 }
 
 void TcpLayer::send_ack(TcpConnection& c) {
-    TcpRepr r = segment_template(c, c.tcb.snd_nxt);
-    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0) fill_sack_blocks(c, r, 40);
+    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0) {
+        TcpRepr r = segment_template(c, c.tcb.snd_nxt);
+        fill_sack_blocks(c, r, 40);
+        ++c.stats.segs_out;
+        transmit(c.tuple, r, nullptr, 0, 0);
+        return;
+    }
+    TcpPlainHeader h = plain_template(c, c.tcb.snd_nxt);
     ++c.stats.segs_out;
-    transmit(c.tuple, r, nullptr, 0, 0);
+    transmit(c.tuple, h, nullptr, 0, 0);
 }
 
 void TcpLayer::send_rst(const TcpTuple& t, const ResetReply& reply) {
@@ -202,16 +222,28 @@ void TcpLayer::send_rst(const TcpTuple& t, const ResetReply& reply) {
 // A segment of this connection at seq: ACK of RCV.NXT, our window, timestamps when in use. Every
 // such segment acknowledges, so a delayed ACK is no longer due.
 TcpRepr TcpLayer::segment_template(TcpConnection& c, SeqNum seq) {
+    const TcpPlainHeader h = plain_template(c, seq);
     TcpRepr r;
-    r.src_port = c.tuple.local_port;
-    r.dst_port = c.tuple.remote_port;
-    r.seq_number = seq;
-    r.ack_number = c.tcb.rcv_nxt;
-    r.window_len = window_field(c, false);
-    if (c.tcb.ts_ok) r.timestamp = TcpTimestamp{tsval(c), c.tcb.ts_recent};
+    r.src_port = h.src_port;
+    r.dst_port = h.dst_port;
+    r.seq_number = h.seq_number;
+    r.ack_number = h.ack_number;
+    r.window_len = h.window_len;
+    r.timestamp = h.timestamp;
+    return r;
+}
+
+TcpPlainHeader TcpLayer::plain_template(TcpConnection& c, SeqNum seq) {
+    TcpPlainHeader h;
+    h.src_port = c.tuple.local_port;
+    h.dst_port = c.tuple.remote_port;
+    h.seq_number = seq;
+    h.ack_number = c.tcb.rcv_nxt;
+    h.window_len = window_field(c, false);
+    if (c.tcb.ts_ok) h.timestamp = TcpTimestamp{tsval(c), c.tcb.ts_recent};
     c.tcb.last_ack_sent = c.tcb.rcv_nxt;
     if (c.ack_timer.armed()) host_.timers().cancel(c.ack_timer);
-    return r;
+    return h;
 }
 
 // RFC 7323 section 4.1 allows any clock from 1 ms to 1 s per tick; 1 ms as Linux, offset per
@@ -220,27 +252,48 @@ uint32_t TcpLayer::tsval(const TcpConnection& c) const {
     return static_cast<uint32_t>(host_.now().ns() / 1'000'000) + c.tcb.ts_offset;
 }
 
-// Builds the segment in a packet from the host's pool and sends it: header and options per
-// repr, then len bytes of data from the ring at data_offset (clamped to the buffer's room; a FIN
-// is kept only if all of them fit). Returns the payload bytes sent, nullopt when no packet.
-std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, TcpRepr& repr, const ByteRing* data,
-                                         size_t data_offset, size_t len) {
+namespace {
+
+// A FIN that no longer fits with its data is left for the next segment.
+void drop_fin(TcpRepr& r) {
+    if (r.control == TcpControl::kFin) r.control = TcpControl::kNone;
+}
+void drop_fin(TcpPlainHeader& h) { h.flags &= static_cast<uint8_t>(~tcp_flags::kFin); }
+
+// Writes the header in front of the len payload bytes already at p + header.
+void emit_header(TcpRepr& r, std::span<std::byte> frame, size_t header, size_t len, const TcpTuple& t,
+                 ChecksumMode mode) {
+    r.payload = frame.subspan(header, len);
+    TcpSegment segment(frame);
+    r.emit(segment, t.local_addr, t.remote_addr, mode, header);
+}
+void emit_header(TcpPlainHeader& h, std::span<std::byte> frame, size_t, size_t len, const TcpTuple& t,
+                 ChecksumMode mode) {
+    h.emit(frame.data(), len, t.local_addr, t.remote_addr, mode);
+}
+
+}  // namespace
+
+// Builds the segment in a packet from the host's pool and sends it: the header, then len bytes of
+// data from the ring at data_offset (clamped to the buffer's room; a FIN is kept only if all of
+// them fit). Returns the payload bytes sent, nullopt when no packet.
+template <class Header>
+std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, Header& h, const ByteRing* data, size_t data_offset,
+                                         size_t len) {
     Packet pkt = host_.alloc_tx();
     if (!pkt) {
         ++counters_.tx_alloc_failures;
         return std::nullopt;
     }
-    const size_t header = repr.header_len();
+    const size_t header = h.header_len();
     if (header + len > pkt.tailroom()) {
         len = pkt.tailroom() > header ? pkt.tailroom() - header : 0;
-        if (repr.control == TcpControl::kFin) repr.control = TcpControl::kNone;
+        drop_fin(h);
     }
     std::byte* p = pkt.append(header + len);
     if (len > 0) data->copy_out(data_offset, {p + header, len});
-    repr.payload = std::span<const std::byte>(p + header, len);
-    TcpSegment segment(pkt.bytes());
     const ChecksumMode mode = host_.l4_checksum_mode();
-    repr.emit(segment, t.local_addr, t.remote_addr, mode);
+    emit_header(h, pkt.bytes(), header, len, t, mode);
     if (mode == ChecksumMode::kOffload) pkt.meta().tx_flags |= PacketMeta::kTxTcpCsum;
     Ipv4Repr ip;
     ip.src_addr = t.local_addr;
@@ -251,5 +304,8 @@ std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, TcpRepr& repr, const
     ++counters_.segments_sent;
     return len;
 }
+
+template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, TcpRepr&, const ByteRing*, size_t, size_t);
+template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, TcpPlainHeader&, const ByteRing*, size_t, size_t);
 
 }  // namespace tachyon

@@ -250,10 +250,15 @@ private:
     void send_ack(TcpConnection& c);
     void send_rst(const TcpTuple& t, const ResetReply& r);
     TcpRepr segment_template(TcpConnection& c, SeqNum seq);
+    // segment_template() as a TcpPlainHeader: the header of every segment without SACK blocks,
+    // written without the general option logic.
+    TcpPlainHeader plain_template(TcpConnection& c, SeqNum seq);
     uint16_t window_field(TcpConnection& c, bool syn);
     uint32_t tsval(const TcpConnection& c) const;
-    std::optional<size_t> transmit(const TcpTuple& t, TcpRepr& repr, const ByteRing* data,
-                                   size_t data_offset, size_t len);
+    // Header: TcpRepr or TcpPlainHeader (instantiated in sender.cpp).
+    template <class Header>
+    std::optional<size_t> transmit(const TcpTuple& t, Header& h, const ByteRing* data, size_t data_offset,
+                                   size_t len);
     bool allow_challenge_ack();
 
     // timers.cpp.

@@ -49,8 +49,15 @@ uint16_t Ipv4Packet::header_checksum() const { return wire::load_be16(b_.data() 
 Ipv4Address Ipv4Packet::src_addr() const { return {wire::load_be32(b_.data() + kSrc)}; }
 Ipv4Address Ipv4Packet::dst_addr() const { return {wire::load_be32(b_.data() + kDst)}; }
 
+namespace {
+// Almost every header has no options: the inline 20-byte sum.
+uint32_t header_sum(std::span<const std::byte> header) {
+    return header.size() == Ipv4Packet::kMinHeaderLen ? checksum_partial_20(header.data()) : checksum_partial(header);
+}
+}  // namespace
+
 bool Ipv4Packet::verify_checksum() const {
-    return checksum_finish(checksum_partial(b_.first(header_len()))) == 0;
+    return checksum_finish(header_sum(b_.first(header_len()))) == 0;
 }
 
 std::span<std::byte> Ipv4Packet::payload() const {
@@ -77,7 +84,7 @@ void Ipv4Packet::set_dst_addr(Ipv4Address a) { wire::store_be32(b_.data() + kDst
 
 void Ipv4Packet::fill_checksum() {
     set_header_checksum(0);
-    set_header_checksum(checksum_finish(checksum_partial(b_.first(header_len()))));
+    set_header_checksum(checksum_finish(header_sum(b_.first(header_len()))));
 }
 
 Parsed<Ipv4Repr> Ipv4Repr::parse(const Ipv4Packet& packet, ChecksumCheck check) {

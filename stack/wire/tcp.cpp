@@ -129,32 +129,74 @@ Parsed<TcpRepr> TcpRepr::parse(const TcpSegment& seg, Ipv4Address src, Ipv4Addre
     return out;
 }
 
+namespace {
+
+// The fixed 20 bytes with a zero checksum, stored through base (a local) rather than TcpSegment's
+// setters: a std::byte store may alias the segment's span, which the setters would then reload
+// after every field. The reserved bits (and the historic NS bit, RFC 3540) are sent as zero.
+void store_fixed_header(std::byte* base, uint16_t src_port, uint16_t dst_port, SeqNum seq, SeqNum ack, size_t hlen,
+                        uint8_t flags, uint16_t window, uint16_t urgent) {
+    wire::store_be16(base + kSrcPort, src_port);
+    wire::store_be16(base + kDstPort, dst_port);
+    wire::store_be32(base + kSeq, seq.raw());
+    wire::store_be32(base + kAck, ack.raw());
+    wire::store_u8(base + kDataOffset, static_cast<uint8_t>((hlen / 4) << 4));
+    wire::store_u8(base + kFlags, flags);
+    wire::store_be16(base + kWindow, window);
+    wire::store_be16(base + kChecksum, 0);
+    wire::store_be16(base + kUrgent, urgent);
+}
+
+}  // namespace
+
 void TcpRepr::emit(TcpSegment& seg, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const {
-    const size_t hlen = header_len();
+    emit(seg, src, dst, mode, header_len());
+}
+
+void TcpRepr::emit(TcpSegment& seg, Ipv4Address src, Ipv4Address dst, ChecksumMode mode, size_t hlen) const {
     // The payload moves first so that one overlapping the header area survives (memmove).
     std::byte* const base = seg.bytes().data();
     if (!payload.empty() && payload.data() != base + hlen) std::memmove(base + hlen, payload.data(), payload.size());
 
-    seg.set_src_port(src_port);
-    seg.set_dst_port(dst_port);
-    seg.set_seq_number(seq_number);
-    seg.set_ack_number(ack_number.value_or(SeqNum(0)));
-    seg.set_header_len(hlen);
-    seg.set_flags(flags());
-    seg.set_window_len(window_len);
-    seg.set_checksum(0);
-    seg.set_urgent_pointer(urg ? urgent_pointer : 0);
+    store_fixed_header(base, src_port, dst_port, seq_number, ack_number.value_or(SeqNum(0)), hlen, flags(), window_len,
+                       urg ? urgent_pointer : 0);
     wire::write_tcp_options(*this, base + TcpSegment::kMinHeaderLen);
 
     const size_t len = hlen + payload.size();
+    const uint32_t pseudo = segment_pseudo_sum(src, dst, len);
     if (mode == ChecksumMode::kCompute) {
-        TcpSegment exact(seg.bytes().first(len));
-        exact.fill_checksum(src, dst);
+        wire::store_be16(base + kChecksum, checksum_finish(checksum_partial({base, len}, pseudo)));
     } else {
         // The device finishes the sum over the segment (DPDK RTE_MBUF_F_TX_TCP_CKSUM expects the
         // folded, uncomplemented pseudo-header sum, as rte_ipv4_phdr_cksum() returns).
-        seg.set_checksum(wire::fold_sum(segment_pseudo_sum(src, dst, len)));
+        wire::store_be16(base + kChecksum, wire::fold_sum(pseudo));
     }
+}
+
+void TcpPlainHeader::emit(std::byte* base, size_t payload_len, Ipv4Address src, Ipv4Address dst,
+                          ChecksumMode mode) const {
+    const size_t hlen = header_len();
+    store_fixed_header(base, src_port, dst_port, seq_number, ack_number, hlen, flags, window_len, 0);
+    if (timestamp) {
+        // write_tcp_options() for a lone timestamp: NOP NOP TS (RFC 7323 appendix A layout).
+        wire::store_be32(base + TcpSegment::kMinHeaderLen,
+                         (uint32_t{wire::tcp_option::kNop} << 24) | (uint32_t{wire::tcp_option::kNop} << 16) |
+                             (uint32_t{wire::tcp_option::kTimestamp} << 8) | 10u);
+        wire::store_be32(base + TcpSegment::kMinHeaderLen + 4, timestamp->tsval);
+        wire::store_be32(base + TcpSegment::kMinHeaderLen + 8, timestamp->tsecr);
+    }
+    const size_t len = hlen + payload_len;
+    const uint32_t pseudo = segment_pseudo_sum(src, dst, len);
+    if (mode != ChecksumMode::kCompute) {
+        wire::store_be16(base + kChecksum, wire::fold_sum(pseudo));  // as TcpRepr::emit
+        return;
+    }
+    // A pure ACK: its header summed inline (one of two fixed sizes). The pseudo header makes the
+    // total nonzero, so the folded result is the one checksum_partial() would give.
+    const uint32_t sum = payload_len != 0 ? checksum_partial({base, len}, pseudo)
+                         : timestamp      ? pseudo + checksum_partial_fixed<kTimestampHeaderLen>(base)
+                                          : pseudo + checksum_partial_fixed<TcpSegment::kMinHeaderLen>(base);
+    wire::store_be16(base + kChecksum, checksum_finish(sum));
 }
 
 }  // namespace tachyon

@@ -124,6 +124,27 @@ struct TcpRepr {
     // Writes header and options, copies the payload unless it already lies in place, then the
     // checksum. seg must hold buffer_len() bytes.
     void emit(TcpSegment& seg, Ipv4Address src, Ipv4Address dst, ChecksumMode mode = ChecksumMode::kCompute) const;
+    // The same, for a caller that has header_len() already (it sized the packet with it).
+    void emit(TcpSegment& seg, Ipv4Address src, Ipv4Address dst, ChecksumMode mode, size_t header_len) const;
+};
+
+// The segment a synchronized connection sends most: ACK set (with PSH and FIN as asked), no urgent
+// pointer, no option but the timestamps. TcpRepr::emit writes the same bytes for a repr with these
+// fields; this writes them without the general flag and option logic, for the per-segment path.
+struct TcpPlainHeader {
+    static constexpr size_t kTimestampHeaderLen = 32;  // 20 + NOP NOP TS
+
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+    SeqNum seq_number;
+    SeqNum ack_number;
+    uint8_t flags = tcp_flags::kAck;  // kAck, with kPsh and kFin as needed
+    uint16_t window_len = 0;          // as on the wire (not scaled)
+    std::optional<TcpTimestamp> timestamp;
+
+    size_t header_len() const { return timestamp ? kTimestampHeaderLen : TcpSegment::kMinHeaderLen; }
+    // base holds header_len() + payload_len bytes with the payload in place after the header.
+    void emit(std::byte* base, size_t payload_len, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const;
 };
 
 }  // namespace tachyon

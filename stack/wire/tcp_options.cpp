@@ -104,6 +104,7 @@ size_t options_len_without_sack(const TcpRepr& r) {
 }  // namespace
 
 size_t tcp_sack_blocks_emitted(const TcpRepr& r) {
+    if (r.sack_block_count == 0) return 0;  // most segments: no room to work out
     const size_t used = options_len_without_sack(r) + 4;  // + NOP NOP kind len
     if (used >= kMaxOptionsLen) return 0;
     const size_t room = (kMaxOptionsLen - used) / kLenSackBlock;
@@ -111,6 +112,7 @@ size_t tcp_sack_blocks_emitted(const TcpRepr& r) {
 }
 
 size_t tcp_options_len(const TcpRepr& r) {
+    if (r.sack_block_count == 0) return options_len_without_sack(r);
     const size_t blocks = tcp_sack_blocks_emitted(r);
     return options_len_without_sack(r) + (blocks > 0 ? 4 + kLenSackBlock * blocks : 0);
 }

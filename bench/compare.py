@@ -18,7 +18,8 @@ Tests (`tachyon perf client -t ...`, apps/perf_client.hpp), 64-byte messages unl
               kernel's net.ipv4.tcp_tw_reuse_delay, set for the test and restored): with Linux's 1 s,
               28,232 ephemeral ports cap any client at 28k connections/s to one server port.
 Every test also records the involuntary context switches (preemptions) of the client and the
-server process while it ran: with two busy-polling processes on two cores, each one is a stall.
+server process, and the interrupts and steal time of their two CPUs, while it ran: with two
+busy-polling processes on two cores, each one is a stall.
 
 Prints a table with the ratios Tachyon / kernel (for latency: kernel / Tachyon, "x times better"),
 writes JSON, and draws bench/results/latency_cdf.png and bench/results/throughput.png.
@@ -112,7 +113,7 @@ def free_port():
 
 
 class Server:
-    """A `tachyon perf server`, pinned, up until stop(); started before each pair's tests."""
+    """A `tachyon perf server`, pinned, up until stop(); one per test."""
 
     def __init__(self, cmd, ready_text, verbose):
         self.cmd = cmd
@@ -171,8 +172,9 @@ def client_cmd(args, tachyon, pair, test, sock, port):
         cmd += ["--dev", memif_dev(sock, "client"), "--ip", MEMIF_CLIENT_IP + "/24", "--idle", "busy",
                 "--no-stat-shm", MEMIF_SERVER_IP]
         if cps:
-            # TIME-WAIT entries stay in the table for --time-wait: room for all of them.
-            cmd += ["--time-wait", str(args.time_wait), "--max-connections", str(1 << 18)]
+            # TIME-WAIT lasts --time-wait, bounded as this kernel bounds its own: a full table gives
+            # the oldest TIME-WAIT's slot to a new connection, as Linux beyond tcp_max_tw_buckets.
+            cmd += ["--time-wait", str(args.time_wait), "--max-connections", str(kernel_max_tw_buckets())]
             cmd += ["--time-wait-reuse-delay", str(args.time_wait_reuse_delay)]
     else:
         cmd += ["--kernel", "--idle", "busy" if pair == "kernel" else "backoff", "127.0.0.1:%d" % port]
@@ -193,16 +195,56 @@ def preemptions(pid):
     return None
 
 
-def run_client(cmd, verbose, timeout, server_pid):
-    """The client's JSON result, with the preemptions of both processes while it ran."""
+def cpu_counters(cpus):
+    """Interrupts handled and steal time (ms) so far on the given CPUs, from /proc/interrupts and
+    /proc/stat: what stops a busy-polling process without a context switch."""
+    interrupts = 0
+    try:
+        with open("/proc/interrupts") as f:
+            header = f.readline().split()
+            cols = [header.index("CPU%d" % c) for c in cpus if "CPU%d" % c in header]
+            for line in f:
+                fields = line.split()[1:]
+                for c in cols:
+                    if c < len(fields) and fields[c].isdigit():
+                        interrupts += int(fields[c])
+    except OSError:
+        pass
+    steal = 0
+    hz = os.sysconf("SC_CLK_TCK")
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                name = line.split()[0]
+                if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+                    steal += int(line.split()[8]) * 1000 // hz
+    except OSError:
+        pass
+    return interrupts, steal
+
+
+def kernel_max_tw_buckets():
+    """net.ipv4.tcp_max_tw_buckets (131072 on the development machine)."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_max_tw_buckets") as f:
+            return max(16, min(int(f.read()), 1 << 20))
+    except (OSError, ValueError):
+        return 1 << 17
+
+
+def run_client(cmd, verbose, timeout, server_pid, cpus):
+    """The client's JSON result, with the preemptions of both processes, and the interrupts and
+    steal time of their CPUs, while it ran."""
     if verbose:
         print("+ " + " ".join(cmd), file=sys.stderr)
     for attempt in range(5):
         server_before = preemptions(server_pid)
+        cpu_before = cpu_counters(cpus)
         client_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_nivcsw
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
         client_preempted = resource.getrusage(resource.RUSAGE_CHILDREN).ru_nivcsw - client_before
         server_after = preemptions(server_pid)
+        cpu_after = cpu_counters(cpus)
         # The memif server takes the previous client's disconnection in its interrupt thread; a
         # new client that comes first is refused. It is let in once that is done.
         if r.returncode == 0 or "memif_connect_client" not in r.stderr:
@@ -214,6 +256,8 @@ def run_client(cmd, verbose, timeout, server_pid):
     text = r.stdout[r.stdout.index("{"):]
     result = json.loads(text)["results"][0]
     result["client_preemptions"] = client_preempted
+    result["interrupts"] = cpu_after[0] - cpu_before[0]
+    result["steal_ms"] = cpu_after[1] - cpu_before[1]
     if server_before is not None and server_after is not None:
         result["server_preemptions"] = server_after - server_before
     return result
@@ -302,16 +346,15 @@ def table(results, pairs):
         runs = {p: results.get(p, {}).get(test) for p in pairs}
         if all(r is None or "client_preemptions" not in r for r in runs.values()):
             continue
-        line = "%-20s %-9s" % ("preempted, " + test, "1/s")
-        for p in pairs:
-            r = runs[p]
-            if r is None or "client_preemptions" not in r:
-                line += " %15s" % "-"
-                continue
-            # The client's count covers its warm-up and start-up too: an upper bound.
-            n = r["client_preemptions"] + r.get("server_preemptions", 0)
-            line += " %15.0f" % (n / max(r["seconds"], 1e-9))
-        lines.append(line)
+        # The counts cover the client's start-up and warm-up too: per measured second, an upper bound.
+        for label, count in (("preempted, ", lambda r: r["client_preemptions"] + r.get("server_preemptions", 0)),
+                             ("interrupts, ", lambda r: r.get("interrupts"))):
+            line = "%-20s %-9s" % (label + test, "1/s")
+            for p in pairs:
+                r = runs[p]
+                n = None if r is None or "client_preemptions" not in r else count(r)
+                line += " %15s" % ("-" if n is None else "%.0f" % (n / max(r["seconds"], 1e-9)))
+            lines.append(line)
     return "\n".join(lines), ratios
 
 
@@ -405,24 +448,27 @@ def main():
     results = {}
     commands = []
     client_timeout = args.warmup + args.seconds + 60
+    cpus = {args.server_core, args.client_core}
     try:
         for pair in pairs:
-            server = start_server(args, tachyon, pair, sock, port)
-            commands.append(" ".join(server.cmd))
-            try:
-                for test in tests:
+            for test in tests:
+                # A server of its own per test: each starts clean, and no client depends on the
+                # memif server taking a reconnection (which it sometimes refused under load).
+                server = start_server(args, tachyon, pair, sock, port)
+                commands.append(" ".join(server.cmd))
+                try:
                     cmd = client_cmd(args, tachyon, pair, test, sock, port)
                     commands.append(" ".join(cmd))
                     print("%-16s %-11s ..." % (pair, test), end="", file=sys.stderr, flush=True)
                     if test.startswith("cps") and pair != "tachyon":
                         with KernelTimeWaitReuseDelay(args.time_wait_reuse_delay):
-                            r = run_client(cmd, args.verbose, client_timeout, server.proc.pid)
+                            r = run_client(cmd, args.verbose, client_timeout, server.proc.pid, cpus)
                     else:
-                        r = run_client(cmd, args.verbose, client_timeout, server.proc.pid)
+                        r = run_client(cmd, args.verbose, client_timeout, server.proc.pid, cpus)
                     results.setdefault(pair, {})[test] = r
                     print(" done", file=sys.stderr)
-            finally:
-                server.stop()
+                finally:
+                    server.stop()
     finally:
         if os.path.exists(sock):
             os.unlink(sock)

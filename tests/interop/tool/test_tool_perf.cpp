@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -102,6 +103,36 @@ ClientResult perf_client(const std::string& test, const std::vector<std::string>
     EXPECT_EQ(server->stop(), 0) << server->output();
     c.server_out = server->output();
     return c;
+}
+
+// Short connections from the kernel, 8 in flight, against the Tachyon server: every one answered,
+// and the server keeps up with the connections it has while new ones keep coming (an accept loop
+// that never returned to the poller once left them in CLOSE-WAIT until the table was full and
+// SYNs were dropped: tcp_table_full).
+TEST(Perf, ServerKeepsUpWithShortConnectionsInFlight) {
+    const int port = next_port();
+    Running r = start_perf_server(primary_kind(), port);
+    ASSERT_TRUE(r.tachyon);
+    const RunResult c = run(r.peer->kernel({tachyon_bin(), "perf", "client", "--kernel", "--idle", "backoff", "-t", "cps",
+                                            "-c", "8", "-D", "2", "--warmup", "0.2", "--json", "--no-progress",
+                                            r.peer->tachyon_ip() + ":" + std::to_string(port)}),
+                            60s);
+    ASSERT_EQ(c.status, 0) << c.out;
+    const long long count = number_after(c.out, "\"count\":");
+    EXPECT_GT(count, 100) << c.out;
+    // The server's counters, from a snapshot published after the last connection closed.
+    const std::string pid = std::to_string(r.tachyon->pid());
+    std::string stat;
+    for (auto deadline = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < deadline;) {
+        stat = run({tachyon_bin(), "stat", "--pid", pid, "--json"}, 20s).out;
+        if (number_after(stat, "\"tcp_connections\":") == 0) break;
+    }
+    EXPECT_EQ(number_after(stat, "\"tcp_connections\":"), 0) << stat;
+    EXPECT_GE(number_after(stat, "\"tcp_passive_opens\":"), count) << stat;
+    EXPECT_EQ(number_after(stat, "\"tcp_table_full\":"), 0) << stat;
+    EXPECT_EQ(number_after(stat, "\"tcp_syn_queue_full\":"), 0) << stat;
+    stop_cleanly(r);
+    EXPECT_NE(r.tachyon->output().find(", 0 protocol errors"), std::string::npos) << r.tachyon->output();
 }
 
 TEST(Perf, ClientLatencyAgainstAKernelServerWithTheKernelSideBySide) {

@@ -14,11 +14,6 @@
 namespace tachyon::tooltest {
 namespace {
 
-int next_port() {
-    static int port = 20000 + static_cast<int>(getpid() % 5000) * 4;
-    return port++;
-}
-
 // Starts a one-shot Tachyon client (ping, echo client) on its own device: the device appears,
 // the kernel end is configured, and the run is awaited.
 struct ClientRun {

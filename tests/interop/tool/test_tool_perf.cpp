@@ -13,11 +13,6 @@
 namespace tachyon::tooltest {
 namespace {
 
-int next_port() {
-    static int port = 40000 + static_cast<int>(getpid() % 5000) * 4;
-    return port++;
-}
-
 Running start_perf_server(PeerKind kind, int port) {
     return start_on_peer(kind, {"perf", "server"}, {"--port", std::to_string(port)}, "perf server: tachyon");
 }

@@ -75,6 +75,11 @@ std::string unique_name(const std::string& prefix) {
     return prefix + std::to_string(getpid() % 100000) + "x" + std::to_string(g_counter++);
 }
 
+int next_port() {
+    static int port = 10000 + static_cast<int>(getpid() % 600) * 32;
+    return port++;
+}
+
 std::string tachyon_bin() {
     const char* b = std::getenv("TACHYON_BIN");
     return b != nullptr ? b : "tachyon";

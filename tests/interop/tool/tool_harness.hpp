@@ -102,6 +102,9 @@ private:
 
 // A fresh unique name: prefix + pid + counter (fits IFNAMSIZ for short prefixes).
 std::string unique_name(const std::string& prefix);
+// A TCP port for a test server, different on every call: below Linux's ephemeral range (32768 and
+// up), so that no client connection of an earlier test (in TIME-WAIT or FIN-WAIT-2) holds it.
+int next_port();
 std::string temp_dir();  // a per-process directory, removed at exit
 
 // The /bytes/N pattern (apps/byte_pattern.hpp), rebuilt independently of the tool's code.

@@ -31,6 +31,7 @@ Needs root (DPDK), taskset, and matplotlib (Debian: python3-matplotlib) for the 
 """
 
 import argparse
+from contextlib import nullcontext
 import json
 import os
 import platform
@@ -313,8 +314,6 @@ ROWS = [
     ("cps", "connection_p50_us", "connection time p50", "us", False, 1),
     ("cps_par", "connections_per_s", "conn/s, N in flight", "k conn/s", True, 1e-3),
 ]
-# Preemptions per second of measuring (client + server), per test: the stalls behind the tails.
-PREEMPTION_ROWS = ["latency", "throughput", "rate", "cps", "cps_par"]
 
 
 def table(results, pairs):
@@ -342,7 +341,8 @@ def table(results, pairs):
                 else:
                     line += " %18s" % "-"
         lines.append(line)
-    for test in PREEMPTION_ROWS:
+    # Per test, what stopped the two processes: preemptions (client + server) and interrupts.
+    for test in TESTS:
         runs = {p: results.get(p, {}).get(test) for p in pairs}
         if all(r is None or "client_preemptions" not in r for r in runs.values()):
             continue
@@ -460,10 +460,8 @@ def main():
                     cmd = client_cmd(args, tachyon, pair, test, sock, port)
                     commands.append(" ".join(cmd))
                     print("%-16s %-11s ..." % (pair, test), end="", file=sys.stderr, flush=True)
-                    if test.startswith("cps") and pair != "tachyon":
-                        with KernelTimeWaitReuseDelay(args.time_wait_reuse_delay):
-                            r = run_client(cmd, args.verbose, client_timeout, server.proc.pid, cpus)
-                    else:
+                    kernel_cps = test.startswith("cps") and pair != "tachyon"
+                    with KernelTimeWaitReuseDelay(args.time_wait_reuse_delay) if kernel_cps else nullcontext():
                         r = run_client(cmd, args.verbose, client_timeout, server.proc.pid, cpus)
                     results.setdefault(pair, {})[test] = r
                     print(" done", file=sys.stderr)

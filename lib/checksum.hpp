@@ -37,7 +37,6 @@ inline uint32_t checksum_partial_fixed(const std::byte* p) {
     if constexpr (std::endian::native == std::endian::little) s = static_cast<uint16_t>((s >> 8) | (s << 8));
     return s;
 }
-inline uint32_t checksum_partial_20(const std::byte* p) { return checksum_partial_fixed<20>(p); }
 
 // Folds a partial sum to 16 bits and complements it: the value to put in a checksum field.
 constexpr uint16_t checksum_finish(uint32_t sum) {

@@ -212,16 +212,13 @@ bool SocketLayer::connect_port_usable(void* ctx, uint16_t port) {
 int SocketLayer::tcp_open(SocketSlot& s, SocketAddress remote) {
     const TcpConnConfig cfg = conn_config(s);
     const TcpEndpoint to{remote.addr, remote.port};
-    Result<TcpHandle> h = Result<TcpHandle>::fail(EADDRNOTAVAIL);
-    if (s.bound) {
-        h = tcp_.open({s.local.addr, s.local.port}, to, cfg);
-        // Linux: the 4-tuple is taken (by a TIME-WAIT connection, say): EADDRNOTAVAIL.
-        if (!h) return h.code() == EADDRINUSE ? EADDRNOTAVAIL : h.code();
-    } else {
-        // Linux __inet_hash_connect: the TCP layer picks the port (RFC 6056), skipping the ports
-        // sockets bound explicitly or listen on (connect_port_usable).
-        h = tcp_.open({Ipv4Address::any(), 0}, to, cfg);
-        if (!h) return h.code() == EADDRINUSE ? EADDRNOTAVAIL : h.code();
+    // Unbound, Linux __inet_hash_connect: the TCP layer picks the port (RFC 6056), skipping the
+    // ports sockets bound explicitly or listen on (connect_port_usable).
+    const SocketAddress local = s.bound ? s.local : SocketAddress{Ipv4Address::any(), 0};
+    const Result<TcpHandle> h = tcp_.open({local.addr, local.port}, to, cfg);
+    // Linux: the 4-tuple is taken (by a TIME-WAIT connection, say): EADDRNOTAVAIL.
+    if (!h) return h.code() == EADDRINUSE ? EADDRNOTAVAIL : h.code();
+    if (!s.bound) {
         const TcpConnection* c = tcp_.connection(*h);
         s.bound = true;
         s.explicit_bind = false;

@@ -177,7 +177,7 @@ uint32_t TcpLayer::send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len,
     const bool psh = len > 0 && seq + len == c.snd_data_end();
     const size_t offset = static_cast<size_t>(seq - c.snd_buf_seq);
     std::optional<size_t> n;
-    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0) {
+    if (carries_sack_blocks(c)) {
         TcpRepr r = segment_template(c, seq);
         if (fin) r.control = TcpControl::kFin;
         r.psh = psh;
@@ -197,16 +197,15 @@ uint32_t TcpLayer::send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len,
 }
 
 void TcpLayer::send_ack(TcpConnection& c) {
-    if (c.tcb.sack_ok && c.rcv_buf.range_count() > 0) {
+    ++c.stats.segs_out;
+    if (carries_sack_blocks(c)) {
         TcpRepr r = segment_template(c, c.tcb.snd_nxt);
         fill_sack_blocks(c, r, 40);
-        ++c.stats.segs_out;
         transmit(c.tuple, r, nullptr, 0, 0);
-        return;
+    } else {
+        TcpPlainHeader h = plain_template(c, c.tcb.snd_nxt);
+        transmit(c.tuple, h, nullptr, 0, 0);
     }
-    TcpPlainHeader h = plain_template(c, c.tcb.snd_nxt);
-    ++c.stats.segs_out;
-    transmit(c.tuple, h, nullptr, 0, 0);
 }
 
 void TcpLayer::send_rst(const TcpTuple& t, const ResetReply& reply) {

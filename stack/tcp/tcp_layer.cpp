@@ -102,15 +102,20 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
     } else if (!host_.is_local(local.addr)) {
         return Result<TcpHandle>::fail(EADDRNOTAVAIL, "local address is not ours");
     }
+    // A connection in TIME-WAIT on the tuple that this open may take over (time_wait_reusable).
+    TcpConnection* old = nullptr;
     if (local.port == 0) {
-        const auto port = ephemeral_port(local.addr, remote);
-        if (!port) return Result<TcpHandle>::fail(EADDRNOTAVAIL, "no ephemeral port left");
-        local.port = *port;
+        const auto pick = ephemeral_port(local.addr, remote);
+        if (!pick) return Result<TcpHandle>::fail(EADDRNOTAVAIL, "no ephemeral port left");
+        local.port = pick->port;
+        old = pick->time_wait;
+    } else {
+        old = table_.find({local.addr, local.port, remote.addr, remote.port});
+        if (old != nullptr && !time_wait_reusable(*old)) return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
     }
     const TcpTuple t{local.addr, local.port, remote.addr, remote.port};
     std::optional<SeqNum> iss_floor;
-    if (TcpConnection* old = table_.find(t)) {
-        if (!time_wait_reusable(*old)) return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
+    if (old != nullptr) {
         // The new incarnation starts above the old one's sequence space, as a SYN accepted in
         // TIME-WAIT does (RFC 6191; Linux: its SND.NXT + 64 KiB + 2).
         ++counters_.time_wait_reused;
@@ -142,7 +147,7 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
 // destination starts at its own keyed offset and successive opens move on through the range, so
 // the port tried next is usually free or the one used longest ago, whose TIME-WAIT can be reused.
 // A random start instead would probe ever longer runs of taken ports as TIME-WAIT fills the range.
-std::optional<uint16_t> TcpLayer::ephemeral_port(Ipv4Address local, TcpEndpoint remote) {
+std::optional<TcpLayer::EphemeralPort> TcpLayer::ephemeral_port(Ipv4Address local, TcpEndpoint remote) {
     const uint32_t first = config_.ephemeral_first;
     const uint32_t count = config_.ephemeral_last >= first ? config_.ephemeral_last - first + 1 : 0;
     if (count == 0) return std::nullopt;
@@ -152,10 +157,10 @@ std::optional<uint16_t> TcpLayer::ephemeral_port(Ipv4Address local, TcpEndpoint 
         const auto port = static_cast<uint16_t>(first + (start + i) % count);
         if (listeners_.port_taken(port)) continue;
         if (port_filter_ != nullptr && !port_filter_(port_filter_ctx_, port)) continue;
-        const TcpConnection* c = table_.find({local, port, remote.addr, remote.port});
+        TcpConnection* c = table_.find({local, port, remote.addr, remote.port});
         if (c == nullptr || time_wait_reusable(*c)) {
             ephemeral_next_ += i + 1;
-            return port;
+            return EphemeralPort{port, c};
         }
     }
     return std::nullopt;

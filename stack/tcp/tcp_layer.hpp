@@ -176,7 +176,13 @@ private:
     void sync_time_wait_list(TcpConnection& c);
     void detach_from_listener(TcpConnection& c);
     void maybe_window_update(TcpConnection& c);
-    std::optional<uint16_t> ephemeral_port(Ipv4Address local, TcpEndpoint remote);
+    // A port for an active open to remote: free, or held by a reusable TIME-WAIT connection
+    // (time_wait), which the open then takes over.
+    struct EphemeralPort {
+        uint16_t port;
+        TcpConnection* time_wait;
+    };
+    std::optional<EphemeralPort> ephemeral_port(Ipv4Address local, TcpEndpoint remote);
     void shutdown_send(TcpConnection& c);
 
     // tcp_input.cpp.
@@ -253,6 +259,9 @@ private:
     // segment_template() as a TcpPlainHeader: the header of every segment without SACK blocks,
     // written without the general option logic.
     TcpPlainHeader plain_template(TcpConnection& c, SeqNum seq);
+    // Segments of c take SACK blocks (RFC 2018: SACK agreed and data out of order), so the general
+    // TcpRepr builder; the rest go out as TcpPlainHeader.
+    static bool carries_sack_blocks(const TcpConnection& c) { return c.tcb.sack_ok && c.rcv_buf.range_count() > 0; }
     uint16_t window_field(TcpConnection& c, bool syn);
     uint32_t tsval(const TcpConnection& c) const;
     // Header: TcpRepr or TcpPlainHeader (instantiated in sender.cpp).

@@ -52,7 +52,7 @@ Ipv4Address Ipv4Packet::dst_addr() const { return {wire::load_be32(b_.data() + k
 namespace {
 // Almost every header has no options: the inline 20-byte sum.
 uint32_t header_sum(std::span<const std::byte> header) {
-    return header.size() == Ipv4Packet::kMinHeaderLen ? checksum_partial_20(header.data()) : checksum_partial(header);
+    return header.size() == Ipv4Packet::kMinHeaderLen ? checksum_partial_fixed<Ipv4Packet::kMinHeaderLen>(header.data()) : checksum_partial(header);
 }
 }  // namespace
 

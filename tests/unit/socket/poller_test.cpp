@@ -141,6 +141,32 @@ TEST_F(PollerTest, EveryShortConnectionsEndIsReported) {
     std::vector<std::optional<Socket>> served(16);
     size_t closed_on_eof = 0;
     std::array<PollEvent, 8> ev;
+    // One turn of the server: accept, answer each request with itself, close on the client's FIN.
+    const auto serve = [&] {
+        const size_t n = poller.wait(ev, Duration::zero()).value();
+        for (size_t e = 0; e < n; ++e) {
+            if (ev[e].data == kListen) {
+                for (auto acc = l.try_accept(); acc; acc = l.try_accept()) {
+                    size_t slot = 0;
+                    while (served[slot]) ++slot;
+                    served[slot].emplace(std::move(acc->socket));
+                    ASSERT_TRUE(poller.add(*served[slot], EPOLLIN | EPOLLRDHUP, slot).ok());
+                }
+                continue;
+            }
+            std::optional<Socket>& s = served[ev[e].data];
+            if (!s) continue;
+            const std::string got = recv_string(*s, 4096, MSG_DONTWAIT);
+            if (got.empty()) {  // the client's FIN
+                ASSERT_TRUE(s->close().ok());
+                s.reset();
+                ++closed_on_eof;
+            } else if (got[0] != '<') {
+                ASSERT_TRUE(s->send(got, MSG_DONTWAIT).ok());
+            }
+        }
+        p().settle();
+    };
     const std::string request(64, 'q');
     constexpr int kConnections = 200;
     for (int i = 0; i < kConnections; ++i) {
@@ -154,47 +180,13 @@ TEST_F(PollerTest, EveryShortConnectionsEndIsReported) {
                 const std::string got = recv_string(c, 64 - answer.size(), MSG_DONTWAIT);
                 if (got[0] != '<') answer += got;
             }
-            const size_t n = poller.wait(ev, Duration::zero()).value();
-            for (size_t e = 0; e < n; ++e) {
-                if (ev[e].data == kListen) {
-                    for (auto acc = l.try_accept(); acc; acc = l.try_accept()) {
-                        size_t slot = 0;
-                        while (served[slot]) ++slot;
-                        served[slot].emplace(std::move(acc->socket));
-                        ASSERT_TRUE(poller.add(*served[slot], EPOLLIN | EPOLLRDHUP, slot).ok());
-                    }
-                    continue;
-                }
-                std::optional<Socket>& s = served[ev[e].data];
-                if (!s) continue;
-                const std::string got = recv_string(*s, 4096, MSG_DONTWAIT);
-                if (got.empty()) {  // the client's FIN
-                    ASSERT_TRUE(s->close().ok());
-                    s.reset();
-                    ++closed_on_eof;
-                } else if (got[0] != '<') {
-                    ASSERT_TRUE(s->send(got, MSG_DONTWAIT).ok());
-                }
-            }
-            p().settle();
+            serve();
         }
         ASSERT_EQ(answer, request) << "connection " << i;
         ASSERT_TRUE(c.close().ok());
     }
     // The last FINs arrive; every served socket is told and closed.
-    for (int step = 0; step < 100 && closed_on_eof < kConnections; ++step) {
-        const size_t n = poller.wait(ev, Duration::zero()).value();
-        for (size_t e = 0; e < n; ++e) {
-            if (ev[e].data == kListen) continue;
-            std::optional<Socket>& s = served[ev[e].data];
-            if (s && recv_string(*s, 4096, MSG_DONTWAIT).empty()) {
-                ASSERT_TRUE(s->close().ok());
-                s.reset();
-                ++closed_on_eof;
-            }
-        }
-        p().settle();
-    }
+    for (int step = 0; step < 100 && closed_on_eof < kConnections; ++step) serve();
     EXPECT_EQ(closed_on_eof, static_cast<size_t>(kConnections));
 }
 

@@ -6,10 +6,12 @@
 #
 #   bench/callgrind.sh [-b BUILD_DIR] [-n ITERATIONS] [-t TOP] [-o OUT_DIR] [SCENARIO...]
 #
-# Scenarios (default: all five):
+# Scenarios (default: all seven):
 #   rx_ack    one in-order 1448-byte segment received, ACKed and read (TCP layer, fake hosts)
 #   pingpong  one 64-byte round trip between two stacks in one thread over the memory link
 #   bulk      one 1448-byte segment of a bulk transfer between the same two stacks
+#   connect   one short connection between the same two stacks: connect, 64-byte request and
+#             answer, close from both ends (the client port reused from TIME-WAIT after 1 ms)
 #   pingpong_offload, bulk_offload   the same with the memory link's virtual checksum offload
 # BUILD_DIR defaults to build/release (set up with -Dbuildtype=release if missing); the
 # callgrind.out files stay in OUT_DIR (default bench/results/callgrind) for callgrind_annotate or
@@ -27,12 +29,12 @@ while getopts "b:n:t:o:h" opt; do
         n) iterations=$OPTARG ;;
         t) top=$OPTARG ;;
         o) out=$OPTARG ;;
-        *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 scenarios=("$@")
-[ ${#scenarios[@]} -eq 0 ] && scenarios=(rx_ack pingpong bulk pingpong_offload bulk_offload)
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(rx_ack pingpong bulk connect pingpong_offload bulk_offload connect_offload)
 
 command -v valgrind >/dev/null || { echo "valgrind is missing (Debian: apt-get install valgrind)" >&2; exit 1; }
 if [ ! -f "$build/build.ninja" ]; then

@@ -47,6 +47,10 @@ public:
     // at the end of the IP payload (padding removed). Checksums not yet verified, except that
     // pkt.meta().rx_flags may say the device already did.
     virtual void input(const Ipv4Repr& ip, Packet pkt) = 0;
+    // The application's turn since the last poll step is over: called at the start of every poll
+    // step, before the receive burst. What the protocol held back for the application to carry
+    // (an ACK its answer would have taken along) goes out now.
+    virtual void end_turn() {}
 
 protected:
     ~IpProtocolHandler() = default;

@@ -42,6 +42,7 @@ void Stack::start() {
 bool Stack::poll() {
     core_.refresh_now();
     if (!started_) start();
+    for (IpProtocolHandler* h : transports_) h->end_turn();
     size_t n;
     if (!in_poll_) {
         in_poll_ = true;
@@ -87,6 +88,10 @@ void Stack::input_frame(Packet frame) {
 
 void Stack::set_protocol_handler(IpProtocol protocol, IpProtocolHandler* handler) {
     handlers_[static_cast<uint8_t>(protocol)] = handler;
+    transports_.clear();
+    for (IpProtocolHandler* h : handlers_) {
+        if (h != nullptr) transports_.push_back(h);
+    }
 }
 
 void Stack::send_ipv4(Packet pkt, const Ipv4Repr& ip) { (void)out_.send(std::move(pkt), ip); }

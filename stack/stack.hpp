@@ -7,6 +7,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "lib/device.hpp"
 #include "lib/result.hpp"
@@ -36,8 +37,9 @@ public:
 
     // Announces our address (gratuitous ARP). poll() calls it the first time if nobody did.
     void start();
-    // One step: read the clock once, receive and process a burst of up to 32 frames, fire due
-    // timers, hand the TX batch to the device. Returns whether it did any work.
+    // One step: read the clock once, end the application's turn (IpProtocolHandler::end_turn),
+    // receive and process a burst of up to 32 frames, fire due timers, hand the TX batch to the
+    // device. Returns whether it did any work.
     bool poll();
     // Hands queued frames to the device now; returns how many it took.
     size_t flush() { return core_.flush(); }
@@ -79,6 +81,8 @@ private:
     IcmpLayer icmp_;
     UdpLayer udp_;
     IpHandlerTable handlers_{};
+    // The registered handlers of handlers_, for end_turn() on every poll without a 256-entry scan.
+    std::vector<IpProtocolHandler*> transports_;
     Ipv4Input in_;
     bool announce_at_start_;
     bool started_ = false;

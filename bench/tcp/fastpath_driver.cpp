@@ -1,6 +1,6 @@
 // A fixed number of fast-path operations for `valgrind --tool=callgrind` (bench/callgrind.sh):
 //
-//   fastpath_driver rx_ack|pingpong|bulk|pingpong_offload|bulk_offload ITERATIONS
+//   fastpath_driver rx_ack|pingpong|bulk|connect[_offload] ITERATIONS
 //
 // Setup (connection establishment, warm-up) happens outside measured(), and callgrind is told to
 // count only inside it (--collect-atstart=no --toggle-collect='*measured*'), so the instruction
@@ -8,6 +8,7 @@
 // Run natively it prints ns per operation as well (wall clock, for orientation only: bench_tcp is
 // the timing reference). Operations: rx_ack one in-order segment received + ACKed + read;
 // pingpong one 64-byte round trip; bulk one 1448-byte segment delivered (both stacks' work);
+// connect one short connection (connect, 64-byte request and answer, close; both stacks' work);
 // *_offload the same with the memory link's virtual checksum offload.
 #include <chrono>
 #include <cinttypes>
@@ -21,7 +22,7 @@
 namespace tachyon::bench {
 namespace {
 
-enum class Scenario { kRxAck, kPingPong, kBulk };
+enum class Scenario { kRxAck, kPingPong, kBulk, kConnect };
 
 // Returns the operations done (segments for bulk).
 [[gnu::noinline]] uint64_t measured(Scenario s, RxAckFixture* rx, LinkPair* link, uint64_t iterations) {
@@ -32,6 +33,10 @@ enum class Scenario { kRxAck, kPingPong, kBulk };
             break;
         case Scenario::kPingPong:
             for (uint64_t i = 0; i < iterations; ++i) link->ping_pong();
+            ops = iterations;
+            break;
+        case Scenario::kConnect:
+            for (uint64_t i = 0; i < iterations; ++i) link->connect_round();
             ops = iterations;
             break;
         case Scenario::kBulk: {
@@ -51,19 +56,25 @@ int run(Scenario s, bool offload, uint64_t iterations) {
         rx = std::make_unique<RxAckFixture>();
         for (int i = 0; i < 100; ++i) (void)rx->step();
     } else {
+        // connect: room for the TIME-WAIT connections, as `tachyon perf` clients have.
         link = std::make_unique<LinkPair>(s == Scenario::kBulk ? LinkPair::bulk_config() : LinkPair::ping_pong_config(),
-                                          offload);
+                                          offload, s == Scenario::kConnect ? 32768 : 4);
         for (int i = 0; i < 100; ++i) {
-            if (s == Scenario::kBulk) {
-                (void)link->bulk_round();
-            } else {
-                link->ping_pong();
+            switch (s) {
+                case Scenario::kBulk: (void)link->bulk_round(); break;
+                case Scenario::kConnect: link->connect_round(); break;
+                default: link->ping_pong(); break;
             }
         }
     }
+    const uint64_t segments_before = link ? link->segments_sent() : 0;
     const auto t0 = std::chrono::steady_clock::now();
     const uint64_t ops = measured(s, rx.get(), link.get(), iterations);
     const auto t1 = std::chrono::steady_clock::now();
+    if (link && ops != 0) {
+        std::printf("segments/operation %.2f\n",
+                    static_cast<double>(link->segments_sent() - segments_before) / static_cast<double>(ops));
+    }
     const double ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
     std::printf("operations %" PRIu64 "\n", ops);
     std::printf("ns/operation %.1f\n", ops != 0 ? ns / static_cast<double>(ops) : 0.0);
@@ -76,7 +87,7 @@ int run(Scenario s, bool offload, uint64_t iterations) {
 int main(int argc, char** argv) {
     using tachyon::bench::Scenario;
     if (argc != 3) {
-        std::fprintf(stderr, "usage: fastpath_driver rx_ack|pingpong|bulk|pingpong_offload|bulk_offload ITERATIONS\n");
+        std::fprintf(stderr, "usage: fastpath_driver rx_ack|pingpong|bulk|connect[_offload] ITERATIONS\n");
         return 2;
     }
     Scenario s;
@@ -89,8 +100,10 @@ int main(int argc, char** argv) {
         s = Scenario::kPingPong;
     } else if (base == "bulk") {
         s = Scenario::kBulk;
+    } else if (base == "connect") {
+        s = Scenario::kConnect;
     } else {
-        std::fprintf(stderr, "fastpath_driver: unknown scenario %s (rx_ack, pingpong, bulk, pingpong_offload, bulk_offload)\n",
+        std::fprintf(stderr, "fastpath_driver: unknown scenario %s (rx_ack, pingpong, bulk, connect, each but rx_ack also _offload)\n",
                      argv[1]);
         return 2;
     }

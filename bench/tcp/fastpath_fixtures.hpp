@@ -8,7 +8,10 @@
 //   LinkPair      two Stacks in one thread over the memory link (no faults): TCP, IPv4, Ethernet,
 //                 the link's queues, on the TSC clock; ping_pong() is one 64-byte round trip,
 //                 bulk_round() fills the send buffer, moves the frames and reads what arrived;
-//                 software checksums, or the link's virtual checksum offload.
+//                 connect_round() is one short connection (connect, 64-byte request and
+//                 answer, close from both ends; the client's port comes back from TIME-WAIT
+//                 after 1 ms, as in `tachyon perf --mode cps`); software checksums, or the
+//                 link's virtual checksum offload.
 #pragma once
 
 #include <cstdio>
@@ -27,8 +30,10 @@ namespace tachyon::bench {
 inline constexpr Ipv4Address kA = Ipv4Address::from_octets(10, 0, 0, 1);
 inline constexpr Ipv4Address kB = Ipv4Address::from_octets(10, 0, 0, 2);
 
-// Hands every segment one fake host sent to the other layer; returns how many.
+// Ends the turn on one fake host (what its layer owes by then is sent) and hands every segment it
+// sent to the other layer; returns how many.
 inline size_t shuttle(test::FakeIpHost& from, TcpLayer& to) {
+    from.end_turn();
     size_t n = 0;
     while (!from.sent().empty()) {
         test::SentPacket s = std::move(from.sent().front());
@@ -42,6 +47,8 @@ inline size_t shuttle(test::FakeIpHost& from, TcpLayer& to) {
 class RxAckFixture {
 public:
     RxAckFixture() : ha_(kA, 1, 64), hb_(kB, 2, 64), a_(ha_, config()), b_(hb_, config()), sink_(64 * 1024) {
+        ha_.attach(&a_);
+        hb_.attach(&b_);
         auto l = b_.listen({kB, 80}, 4);
         auto c = a_.open({kA, 40000}, {kB, 80});
         shuttle(ha_, b_);
@@ -58,8 +65,10 @@ public:
         seq_ = TcpSegment(tmpl.pkt.bytes()).seq_number();
     }
 
-    // One segment in, its ACK out (dropped), its data read; returns the bytes read.
+    // One poll step's work: the last turn's end (the window update owed since the last read goes
+    // out), one segment in, its ACK out (both dropped), its data read; returns the bytes read.
     size_t step() {
+        hb_.end_turn();
         Packet p = pool_.alloc();
         std::byte* d = p.append(bytes_.size());
         std::memcpy(d, bytes_.data(), bytes_.size());
@@ -68,7 +77,7 @@ public:
         p.meta().rx_flags = PacketMeta::kRxL4CsumGood;
         b_.input(ip_, std::move(p));
         seq_ += 1448;
-        hb_.sent().clear();  // the ACK
+        hb_.sent().clear();
         return b_.receive(server_, sink_).value();
     }
 
@@ -95,7 +104,8 @@ class LinkPair {
 public:
     // checksum_offload: the link's virtual offload (drivers/memory/memory_link.hpp), standing for
     // a NIC's; without it both stacks compute and verify every checksum in software.
-    explicit LinkPair(const TcpConnConfig& conn, bool checksum_offload = false) : link_(link_config(checksum_offload)) {
+    explicit LinkPair(const TcpConnConfig& conn, bool checksum_offload = false, size_t max_connections = 4)
+        : link_(link_config(checksum_offload)) {
         StackConfig sa;
         sa.clock = &clock_;
         sa.address = Ipv4Cidr{kA, 24};
@@ -113,19 +123,17 @@ public:
         a_ = std::move(ra.value());
         b_ = std::move(rb.value());
         TcpConfig tc;
-        tc.max_connections = 4;
+        tc.max_connections = max_connections;
         tc.defaults = conn;
+        tc.time_wait_reuse_delay = Duration::from_ms(1);
         tcp_a_ = std::make_unique<TcpLayer>(*a_, tc);
         tcp_b_ = std::make_unique<TcpLayer>(*b_, tc);
         a_->set_protocol_handler(IpProtocol::kTcp, tcp_a_.get());
         b_->set_protocol_handler(IpProtocol::kTcp, tcp_b_.get());
-        auto l = tcp_b_->listen({kB, 80}, 4);
+        listener_ = tcp_b_->listen({kB, 80}, 64).value();
         a_->poll();
         ca_ = tcp_a_->open({}, {kB, 80}).value();
-        for (int i = 0; i < 100000 && !cb_.valid(); ++i) {
-            poll();
-            if (auto r = tcp_b_->accept(l.value()); r.ok()) cb_ = r.value();
-        }
+        cb_ = accept_one();
     }
     // Frames still queued in the link belong to the stacks' pools: drain them first.
     ~LinkPair() {
@@ -159,17 +167,29 @@ public:
     // A 64-byte message A -> B and the same back (TCP_NODELAY).
     void ping_pong() {
         (void)tcp_a_->send(ca_, msg_);
-        size_t got = 0;
-        while (got < msg_.size()) {
-            poll();
-            if (auto r = tcp_b_->receive(cb_, buf_); r.ok()) got += r.value();
-        }
+        receive_exactly(*tcp_b_, cb_, msg_.size());
         (void)tcp_b_->send(cb_, msg_);
-        got = 0;
-        while (got < msg_.size()) {
+        receive_exactly(*tcp_a_, ca_, msg_.size());
+    }
+
+    // One short connection: A connects and sends 64 bytes once established, B accepts, answers
+    // and A closes when the answer is in; B closes on the end of stream. A's end stays in
+    // TIME-WAIT (reused 1 ms on).
+    void connect_round() {
+        const TcpHandle c = tcp_a_->open({}, {kB, 80}).value();
+        while (tcp_a_->state(c) != TcpState::kEstablished) poll();
+        (void)tcp_a_->send(c, msg_);
+        const TcpHandle s = accept_one();
+        receive_exactly(*tcp_b_, s, msg_.size());
+        (void)tcp_b_->send(s, msg_);
+        receive_exactly(*tcp_a_, c, msg_.size());
+        (void)tcp_a_->close(c);
+        for (;;) {  // B reads the end of stream (0 bytes) and closes
             poll();
-            if (auto r = tcp_a_->receive(ca_, buf_); r.ok()) got += r.value();
+            if (auto r = tcp_b_->receive(s, buf_); r.ok() && r.value() == 0) break;
         }
+        (void)tcp_b_->close(s);
+        while (tcp_b_->connections_in_use() > 1) poll();  // the listener stays
     }
 
     // One round of bulk transfer A -> B; returns the bytes B read.
@@ -187,9 +207,32 @@ public:
         return received;
     }
 
+    // Segments both stacks sent (what one operation costs in packets).
+    uint64_t segments_sent() const {
+        return tcp_a_->counters().segments_sent + tcp_b_->counters().segments_sent;
+    }
     uint64_t retransmit_timeouts() const { return tcp_a_->counters().retransmit_timeouts; }
 
 private:
+    TcpHandle accept_one() {
+        for (int i = 0; i < 100000; ++i) {
+            poll();
+            if (auto r = tcp_b_->accept(listener_); r.ok()) return r.value();
+        }
+        std::fprintf(stderr, "LinkPair: no connection accepted\n");
+        std::abort();
+    }
+    // Reads what is there before polling again, as an application does when told it is readable
+    // (another poll first would end its turn).
+    void receive_exactly(TcpLayer& tcp, TcpHandle h, size_t n) {
+        size_t got = 0;
+        for (;;) {
+            if (auto r = tcp.receive(h, buf_); r.ok()) got += r.value();
+            if (got >= n) return;
+            poll();
+        }
+    }
+
     static MemoryLinkConfig link_config(bool checksum_offload) {
         MemoryLinkConfig c;
         c.checksum_offload = checksum_offload;
@@ -204,6 +247,7 @@ private:
     std::unique_ptr<Stack> b_;
     std::unique_ptr<TcpLayer> tcp_a_;
     std::unique_ptr<TcpLayer> tcp_b_;
+    TcpListenHandle listener_;
     TcpHandle ca_;
     TcpHandle cb_;
     std::vector<std::byte> msg_ = std::vector<std::byte>(64, std::byte{0x33});

@@ -31,6 +31,8 @@ void BM_HandshakeAndClose(benchmark::State& state) {
     cfg.defaults.receive_buffer = 16 * 1024;
     TcpLayer a(ha, cfg);
     TcpLayer b(hb, cfg);
+    ha.attach(&a);
+    hb.attach(&b);
     auto l = b.listen({kB, 80}, 16);
     uint16_t port = 10000;
     for (auto _ : state) {

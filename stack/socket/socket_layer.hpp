@@ -218,6 +218,7 @@ private:
     public:
         explicit TcpTap(SocketLayer& layer) : layer_(layer) {}
         void input(const Ipv4Repr& ip, Packet pkt) override;
+        void end_turn() override;  // nothing becomes readable or writable: forwarded only
 
     private:
         SocketLayer& layer_;

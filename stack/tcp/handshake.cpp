@@ -201,7 +201,7 @@ RxActions TcpLayer::syn_sent_arrives(TcpConnection& c, const TcpRepr& seg) {
     ack_new_data(c, *seg.ack_number,
                  seg.timestamp ? std::optional<uint32_t>(seg.timestamp->tsecr) : std::nullopt, rs);
     enter_established(c);
-    out.ack = true;  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+    ack_by_turn_end(c, out);  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, or on the first data
     // "continue processing at the sixth step": data carried by the SYN,ACK.
     if (!seg.payload.empty()) {
         SegmentText text{tcb.rcv_nxt, seg.payload, false};

@@ -316,20 +316,40 @@ void TcpLayer::process_text(TcpConnection& c, SegmentText& text, const TcpRepr& 
         out.ack = true;  // RFC 5681 4.2: out-of-order data is acknowledged at once
         return;
     }
-    out.ack = out.ack || ack_now(c, static_cast<uint32_t>(text.data.size()), had_gap);
-    if (!out.ack) out.delayed_ack = true;
+    if (out.ack) return;
+    switch (ack_timing(c, static_cast<uint32_t>(text.data.size()), had_gap)) {
+        case AckTiming::kNow: out.ack = true; break;
+        case AckTiming::kTurnEnd: out.ack_by_turn_end = true; break;
+        case AckTiming::kDelayed: out.delayed_ack = true; break;
+    }
 }
 
 // RFC 5681 4.2 / RFC 1122 4.2.3.2: acknowledge at least every second full-sized segment, and at
-// once when the segment fills (part of) a hole; quick ACKs at the start of a connection.
-bool TcpLayer::ack_now(TcpConnection& c, uint32_t len, bool filled_gap) {
+// once when the segment fills (part of) a hole. Quick ACKs at the start of a connection (Linux's
+// quickack mode): for a full-sized segment at once (a sender in slow start grows on them), for a
+// smaller one by the end of the application's turn, so that the answer to a request carries the
+// ACK: one segment instead of two, as mTCP sends its ACKs after the application ran.
+TcpLayer::AckTiming TcpLayer::ack_timing(TcpConnection& c, uint32_t len, bool filled_gap) {
     c.rcv_est_mss = std::min<uint32_t>(std::max(c.rcv_est_mss, len), c.tcb.rcv_mss);
-    if (filled_gap || !c.config.delayed_ack) return true;
+    if (filled_gap || !c.config.delayed_ack) return AckTiming::kNow;
     if (c.quickacks > 0) {
         --c.quickacks;
-        return true;
+        return len < c.rcv_est_mss ? AckTiming::kTurnEnd : AckTiming::kNow;
     }
-    return static_cast<uint32_t>(c.tcb.rcv_nxt - c.tcb.last_ack_sent) > c.rcv_est_mss;
+    return static_cast<uint32_t>(c.tcb.rcv_nxt - c.tcb.last_ack_sent) > c.rcv_est_mss ? AckTiming::kNow
+                                                                                      : AckTiming::kDelayed;
+}
+
+// The ACK of a FIN or of a SYN,ACK: by the end of the application's turn when delayed ACKs are
+// on, so that the FIN its close() sends or the request its connect() was for carries it (Linux
+// delays both the same way: tcp_fin's pingpong mode, and the SYN-SENT ACK while a write is
+// pending).
+void TcpLayer::ack_by_turn_end(const TcpConnection& c, RxActions& out) {
+    if (c.config.delayed_ack) {
+        out.ack_by_turn_end = true;
+    } else {
+        out.ack = true;
+    }
 }
 
 // Eighth step: FIN, once every byte before it has arrived.
@@ -364,7 +384,7 @@ void TcpLayer::process_fin(TcpConnection& c, const SegmentText& text, RxActions&
     c.ooo_fin = false;
     c.tcb.rcv_nxt += 1;
     c.rcv_fin = true;
-    out.ack = true;
+    if (!out.ack) ack_by_turn_end(c, out);
     switch (c.state) {
         case TcpState::kEstablished:
             c.state = TcpState::kCloseWait;

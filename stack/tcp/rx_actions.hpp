@@ -23,6 +23,9 @@ struct RxActions {
     bool challenge_ack = false;  // RFC 5961: an ACK subject to the rate limit (section 7)
     bool syn_ack = false;        // (re)send our SYN,ACK
     bool delayed_ack = false;    // acknowledge within the delayed-ACK timeout (unless ack)
+    // Acknowledge by the end of the application's turn (unless ack): a segment the application
+    // sends meanwhile carries the ACK (TcpLayer::end_turn).
+    bool ack_by_turn_end = false;
 };
 
 // The part of a segment inside the receive window after the first step trimmed it.

@@ -35,7 +35,25 @@ void TcpLayer::dispatch(TcpConnection& c, const RxActions& a) {
     if (!ack && a.delayed_ack && !c.ack_timer.armed()) {
         host_.timers().arm(c.ack_timer, host_.now() + c.config.delayed_ack_timeout);
     }
-    output(c, ack);
+    if (!ack && a.ack_by_turn_end) defer_ack(c);
+    output(c, ack);  // a segment that leaves now carries the ACK: nothing is owed any more
+}
+
+void TcpLayer::defer_ack(TcpConnection& c) {
+    c.ack_owed = true;
+    if (c.on_turn_list) return;
+    c.on_turn_list = true;
+    turn_acks_.push_back(c.index);  // at most once per slot: within the capacity reserved
+}
+
+void TcpLayer::end_turn() {
+    for (const uint32_t index : turn_acks_) {
+        TcpConnection& c = table_.slot(index);
+        c.on_turn_list = false;
+        if (c.ack_owed && c.state != TcpState::kClosed && c.state != TcpState::kSynSent) send_ack(c);
+        c.ack_owed = false;
+    }
+    turn_acks_.clear();
 }
 
 // RFC 5961 section 7: at most challenge_ack_limit challenge ACKs per second for the layer.
@@ -241,6 +259,7 @@ TcpPlainHeader TcpLayer::plain_template(TcpConnection& c, SeqNum seq) {
     h.window_len = window_field(c, false);
     if (c.tcb.ts_ok) h.timestamp = TcpTimestamp{tsval(c), c.tcb.ts_recent};
     c.tcb.last_ack_sent = c.tcb.rcv_nxt;
+    c.ack_owed = false;
     if (c.ack_timer.armed()) host_.timers().cancel(c.ack_timer);
     return h;
 }

@@ -93,6 +93,8 @@ struct TcpConnection {
 
     // Delayed ACK (receiver).
     uint8_t quickacks = 0;   // segments still acknowledged at once
+    bool ack_owed = false;   // an ACK is due by the end of the application's turn (TcpLayer::end_turn)
+    bool on_turn_list = false;  // the slot is in TcpLayer::turn_acks_ (until end_turn, whatever its use)
     uint32_t rcv_est_mss = 536;  // the largest segment seen: the peer's MSS estimate
     std::array<SeqNum, 4> sack_recent{};  // a sequence number in each recently changed range
     uint8_t sack_recent_count = 0;

@@ -27,6 +27,7 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
         c.rcv_buf.set_pool(&buffers_);
         c.sb.set_pool(&buffers_);
     }
+    turn_acks_.reserve(table_.capacity());
 }
 
 TcpLayer::~TcpLayer() = default;
@@ -68,6 +69,7 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.min_rtt = Duration::zero();
     c.last_rtt = Duration::zero();
     c.quickacks = 0;
+    c.ack_owed = false;
     c.rcv_est_mss = 536;
     c.sack_recent_count = 0;
     c.probes_out = 0;
@@ -260,12 +262,13 @@ void TcpLayer::maybe_window_update(TcpConnection& c) {
         return;
     }
     // RFC 1122 4.2.3.3 (receiver SWS avoidance): announce a larger window once the right edge
-    // can move by min(buffer/2, MSS); smaller openings wait for the next segment's ACK.
+    // can move by min(buffer/2, MSS); smaller openings wait for the next segment's ACK. The
+    // update goes by the end of the application's turn: what it sends after reading carries it.
     const uint32_t window = c.rcv_buf.window() >> c.tcb.rcv_wscale << c.tcb.rcv_wscale;
     const SeqNum right = c.tcb.rcv_nxt + window;
     const uint32_t threshold = std::min<uint32_t>(static_cast<uint32_t>(c.rcv_buf.capacity() / 2),
                                                   c.tcb.rcv_mss);
-    if (right - c.tcb.rcv_adv >= static_cast<int32_t>(threshold)) send_ack(c);
+    if (right - c.tcb.rcv_adv >= static_cast<int32_t>(threshold)) defer_ack(c);
 }
 
 Result<void> TcpLayer::shutdown_write(TcpHandle h) {

@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "lib/result.hpp"
 #include "stack/ip_host.hpp"
@@ -55,6 +56,9 @@ public:
 
     // IpProtocolHandler.
     void input(const Ipv4Repr& ip, Packet pkt) override;
+    // Sends the ACKs owed by the end of the application's turn (RxActions::ack_by_turn_end) that
+    // no segment carried meanwhile.
+    void end_turn() override;
 
     // Active OPEN (3.10.1). local.addr 0 takes the route's source address, local.port 0 an
     // ephemeral port. Errors: ENETUNREACH, EADDRINUSE, EADDRNOTAVAIL, ENOBUFS (table full).
@@ -213,7 +217,9 @@ private:
     void update_send_window(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una);
     void process_text(TcpConnection& c, SegmentText& text, const TcpRepr& seg, RxActions& out);
     void process_fin(TcpConnection& c, const SegmentText& text, RxActions& out);
-    bool ack_now(TcpConnection& c, uint32_t len, bool filled_gap);
+    enum class AckTiming { kDelayed, kTurnEnd, kNow };
+    AckTiming ack_timing(TcpConnection& c, uint32_t len, bool filled_gap);
+    static void ack_by_turn_end(const TcpConnection& c, RxActions& out);
 
     // loss_recovery.cpp.
     void sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una, uint32_t prior_in_flight,
@@ -254,6 +260,8 @@ private:
     uint32_t send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len, bool fin);
     void update_persist(TcpConnection& c);
     void send_ack(TcpConnection& c);
+    // Owes c's ACK by the end of the application's turn.
+    void defer_ack(TcpConnection& c);
     void send_rst(const TcpTuple& t, const ResetReply& r);
     TcpRepr segment_template(TcpConnection& c, SeqNum seq);
     // segment_template() as a TcpPlainHeader: the header of every segment without SACK blocks,
@@ -288,6 +296,7 @@ private:
     ConnectionTable table_;
     ListenerTable listeners_;
     TimeWaitList time_wait_;  // orphans in TIME-WAIT, oldest first
+    std::vector<uint32_t> turn_acks_;  // slots that owed an ACK this turn (defer_ack); capacity: the table's
     TcpCounters counters_;
     // RFC 5961 section 7 rate limit: challenge ACKs sent in the current one-second window.
     Instant challenge_window_start_;

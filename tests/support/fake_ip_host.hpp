@@ -1,6 +1,7 @@
 // A fake IpHost for transport tests: a manual clock, a timer wheel, a packet pool and a seeded
 // generator, and a capture of every segment the transport sends. Time only moves when the test
-// says so; run_until() fires each timer at its exact deadline.
+// says so; run_until() fires each timer at its exact deadline. Like a Stack's poll step,
+// run_until() first ends the application's turn of the attached transport (end_turn()).
 #pragma once
 
 #include <deque>
@@ -54,9 +55,16 @@ public:
     void set_mtu(uint16_t m) { mtu_ = m; }
     void set_checksum_mode(ChecksumMode m) { checksum_mode_ = m; }
     void fail_next_allocs(size_t n) { fail_alloc_ = n; }
+    // The transport whose turn run_until() and end_turn() end (IpProtocolHandler::end_turn).
+    void attach(IpProtocolHandler* transport) { transport_ = transport; }
+    // The application's turn is over: what the transport owes by then goes out.
+    void end_turn() {
+        if (transport_ != nullptr) transport_->end_turn();
+    }
 
     // Moves the clock to t, firing every timer due on the way at its own deadline.
     void run_until(Instant t) {
+        end_turn();
         for (auto next = wheel_.next_deadline(); next && *next <= t; next = wheel_.next_deadline()) {
             if (*next > clock_.now()) clock_.set(*next);
             wheel_.advance(clock_.now());
@@ -76,6 +84,7 @@ private:
     ChecksumMode checksum_mode_ = ChecksumMode::kCompute;
     uint16_t mtu_ = 1500;
     size_t fail_alloc_ = 0;
+    IpProtocolHandler* transport_ = nullptr;
 };
 
 }  // namespace tachyon::test

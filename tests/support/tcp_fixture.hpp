@@ -5,6 +5,10 @@
 //   expect(is_tcp({.flags = kSyn | kAck, .seq = 5000, .ack = 1001}));
 //   expect_nothing_until(at_ms(999));
 //
+// Each delivered segment is one poll step: the application's turn ends first (end_turn), and so
+// it does when the test looks at what was sent: ACKs owed by the end of the turn appear then,
+// unless something the test made the layer send in between carried them.
+//
 // TearDown checks that every captured segment was consumed and that no packet buffer leaked.
 #pragma once
 
@@ -45,12 +49,17 @@ struct Captured {
 
 class TcpFixture : public ::testing::Test {
 protected:
-    void SetUp() override { tcp_ = std::make_unique<TcpLayer>(host_, config()); }
+    void SetUp() override {
+        tcp_ = std::make_unique<TcpLayer>(host_, config());
+        host_.attach(tcp_.get());
+    }
 
     void TearDown() override {
+        host_.end_turn();
         EXPECT_TRUE(host_.sent().empty()) << host_.sent().size() << " sent segment(s) not checked, first "
                                           << (host_.sent().empty() ? "" : peek_description());
         host_.sent().clear();
+        host_.attach(nullptr);
         tcp_.reset();
         EXPECT_EQ(host_.pool().in_use(), 0u) << "a stack buffer leaked";
         EXPECT_EQ(peer_pool_.in_use(), 0u) << "a test buffer leaked";
@@ -67,7 +76,13 @@ protected:
 
     // Delivers a segment from the peer (optionally after moving the clock to t).
     void send(const SegSpec& s, std::optional<Instant> t = std::nullopt) {
+        host_.end_turn();
         if (t) host_.run_until(*t);
+        send_in_turn(s);
+    }
+    // Delivers a segment without ending the application's turn first: the second segment of one
+    // receive burst.
+    void send_in_turn(const SegSpec& s) {
         Packet p = build_segment(peer_pool_, s, kPeerIp, kLocalIp, kPeerPort, kLocalPort);
         ASSERT_TRUE(p);
         Ipv4Repr ip;
@@ -99,6 +114,7 @@ protected:
         return c;
     }
     void expect_nothing() {
+        host_.end_turn();
         EXPECT_TRUE(host_.sent().empty()) << "unexpected " << peek_description();
         host_.sent().clear();
     }
@@ -108,6 +124,7 @@ protected:
     }
 
     Captured pop() {
+        host_.end_turn();
         Captured c;
         if (host_.sent().empty()) return c;
         SentPacket s = std::move(host_.sent().front());
@@ -129,6 +146,7 @@ protected:
     }
 
     std::string peek_description() {
+        host_.end_turn();
         SentPacket& s = host_.sent().front();
         TcpSegment segment(s.pkt.bytes());
         auto parsed = TcpRepr::parse(segment, s.ip.src_addr, s.ip.dst_addr);

@@ -50,8 +50,10 @@ TcpConfig golden_config(uint32_t isn) {
     return c;
 }
 
-// Moves the one segment `from` sent to `to`, checking its bytes first.
+// Ends the sender's turn (the client's ACK is owed by then) and moves the one segment `from` sent
+// to `to`, checking its bytes first.
 void deliver(FakeIpHost& from, TcpLayer& to, std::vector<std::byte> expected, const char* what) {
+    from.end_turn();
     ASSERT_EQ(from.sent().size(), 1u) << what;
     SentPacket s = std::move(from.sent().front());
     from.sent().pop_front();
@@ -67,6 +69,8 @@ TEST(TcpGolden, DesignCardHandshakeByteExact) {
     {
         TcpLayer client(client_host, golden_config(100));
         TcpLayer server(server_host, golden_config(224));
+        client_host.attach(&client);
+        server_host.attach(&server);
         auto l = server.listen({kServer, 80}, 4);
         ASSERT_TRUE(l.ok());
         auto c = client.open({kClient, 40000}, {kServer, 80});
@@ -93,6 +97,7 @@ TEST(TcpGolden, DesignCardHandshakeByteExact) {
                        0x00, 0x00, 0x00, 0xe1,                          // ack 225
                        0x50, 0x10, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00}),  // ACK
                 "client ACK seq=101 ack=225");
+        server_host.end_turn();
         EXPECT_TRUE(server_host.sent().empty());
         EXPECT_EQ(client.state(c.value()), TcpState::kEstablished);
         auto s = server.accept(l.value());

@@ -13,8 +13,22 @@ void TcpLayer::on_persist_timer(Timer& timer, Instant /*now*/) {
     c->layer->persist_timeout(*c);
 }
 
-void TcpLayer::on_ack_timer(Timer& timer, Instant /*now*/) {
+// Lazy as the retransmission timer (arm_rtx): a segment that carried the ACK stopped it, a later
+// delayed ACK moved its deadline.
+void TcpLayer::arm_delayed_ack(TcpConnection& c) {
+    c.delayed_ack_due = true;
+    c.delayed_ack_deadline = host_.now() + c.config.delayed_ack_timeout;
+    arm_no_later(c.ack_timer, c.delayed_ack_deadline);
+}
+
+void TcpLayer::on_ack_timer(Timer& timer, Instant now) {
     auto* c = static_cast<TcpConnection*>(timer.context());
+    if (!c->delayed_ack_due) return;
+    if (now < c->delayed_ack_deadline) {
+        c->layer->host_.timers().arm(timer, c->delayed_ack_deadline);
+        return;
+    }
+    c->delayed_ack_due = false;
     if (!is_synchronized(c->state) || c->state == TcpState::kTimeWait) return;
     ++c->layer->counters_.delayed_acks;
     c->layer->send_ack(*c);
@@ -55,7 +69,7 @@ void TcpLayer::persist_timeout(TcpConnection& c) {
     ++c.probes_out;
     if (c.persist_backoff < 30) ++c.persist_backoff;
     if (c.tcb.snd_una != c.tcb.snd_nxt) {
-        if (!c.rtx_timer.armed()) arm_rtx(c);
+        if (!c.rtx_running) arm_rtx(c);
         return;
     }
     arm_persist(c);

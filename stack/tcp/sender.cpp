@@ -32,9 +32,7 @@ void TcpLayer::dispatch(TcpConnection& c, const RxActions& a) {
     }
     if (c.state == TcpState::kSynSent) return;
     // A delayed ACK waits for the timer unless a segment leaves first (it carries the ACK).
-    if (!ack && a.delayed_ack && !c.ack_timer.armed()) {
-        host_.timers().arm(c.ack_timer, host_.now() + c.config.delayed_ack_timeout);
-    }
+    if (!ack && a.delayed_ack && !c.delayed_ack_due) arm_delayed_ack(c);
     if (!ack && a.ack_by_turn_end) defer_ack(c);
     output(c, ack);  // a segment that leaves now carries the ACK: nothing is owed any more
 }
@@ -80,7 +78,7 @@ void TcpLayer::output(TcpConnection& c, bool ack_required) {
         send_ack(c);
     }
     // RFC 6298 5.1: the timer runs while data is outstanding.
-    if (c.tcb.snd_una != c.tcb.snd_nxt && !c.rtx_timer.armed()) arm_rtx(c);
+    if (c.tcb.snd_una != c.tcb.snd_nxt && !c.rtx_running) arm_rtx(c);
     update_persist(c);
 }
 
@@ -260,7 +258,7 @@ TcpPlainHeader TcpLayer::plain_template(TcpConnection& c, SeqNum seq) {
     if (c.tcb.ts_ok) h.timestamp = TcpTimestamp{tsval(c), c.tcb.ts_recent};
     c.tcb.last_ack_sent = c.tcb.rcv_nxt;
     c.ack_owed = false;
-    if (c.ack_timer.armed()) host_.timers().cancel(c.ack_timer);
+    c.delayed_ack_due = false;  // lazily: the wheel's timer finds nothing to do
     return h;
 }
 

@@ -94,6 +94,8 @@ struct TcpConnection {
     // Delayed ACK (receiver).
     uint8_t quickacks = 0;   // segments still acknowledged at once
     bool ack_owed = false;   // an ACK is due by the end of the application's turn (TcpLayer::end_turn)
+    bool delayed_ack_due = false;  // the delayed-ACK timer runs (lazily, as rtx_running: ack_timer)
+    Instant delayed_ack_deadline;
     bool on_turn_list = false;  // the slot is in TcpLayer::turn_acks_ (until end_turn, whatever its use)
     uint32_t rcv_est_mss = 536;  // the largest segment seen: the peer's MSS estimate
     std::array<SeqNum, 4> sack_recent{};  // a sequence number in each recently changed range
@@ -122,7 +124,12 @@ struct TcpConnection {
     uint8_t retries = 0;  // consecutive timeouts without progress
     bool syn_rtx = false;  // our SYN or SYN,ACK was retransmitted (RFC 5681 3.1, RFC 6298 5.7)
 
-    Timer rtx_timer;        // retransmission (SYN, SYN-ACK, data, FIN)
+    // Retransmission (SYN, SYN-ACK, data, FIN), stopped and restarted lazily (TcpLayer::arm_rtx):
+    // rtx_running and rtx_deadline are RFC 6298's timer; rtx_timer in the wheel is at or before
+    // rtx_deadline while it runs, and may still be armed after it stopped.
+    Timer rtx_timer;
+    bool rtx_running = false;
+    Instant rtx_deadline;
     Timer wait_timer;       // TIME-WAIT 2MSL, orphaned FIN-WAIT-2
     Timer persist_timer;    // zero-window probes (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17)
     Timer ack_timer;        // delayed ACK

@@ -69,6 +69,8 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.min_rtt = Duration::zero();
     c.last_rtt = Duration::zero();
     c.quickacks = 0;
+    c.rtx_running = false;
+    c.delayed_ack_due = false;
     c.ack_owed = false;
     c.rcv_est_mss = 536;
     c.sack_recent_count = 0;
@@ -371,10 +373,11 @@ void TcpLayer::enter_closed(TcpConnection& c, int error) {
         c.snd_buf.reset(c.snd_buf.capacity());
     }
     c.state = TcpState::kClosed;
-    host_.timers().cancel(c.rtx_timer);
+    cancel_rtx(c);
     host_.timers().cancel(c.wait_timer);
     host_.timers().cancel(c.persist_timer);
     host_.timers().cancel(c.ack_timer);
+    c.delayed_ack_due = false;
     host_.timers().cancel(c.keepalive_timer);
     table_.erase(c);
     // A child already in the accept queue stays there, dead, until accept() hands it out with its

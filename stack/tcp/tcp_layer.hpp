@@ -284,7 +284,13 @@ private:
     void rtx_timeout(TcpConnection& c);
     bool handshake_timeout(TcpConnection& c);
     void wait_timeout(TcpConnection& c);
+    // The wheel's timer t moves only when deadline comes before it (or t is not armed): the lazy
+    // timers' rule (arm_rtx).
+    void arm_no_later(Timer& t, Instant deadline);
     void arm_rtx(TcpConnection& c);
+    void arm_delayed_ack(TcpConnection& c);
+    void stop_rtx(TcpConnection& c) { c.rtx_running = false; }  // lazily: see arm_rtx
+    void cancel_rtx(TcpConnection& c);  // the wheel's timer too: the connection is leaving
     void restart_rtx_after_ack(TcpConnection& c);
     void enter_time_wait(TcpConnection& c);
     void arm_fin_wait2(TcpConnection& c);

@@ -53,7 +53,7 @@ Result<void> TcpLayer::set_user_timeout(TcpHandle h, Duration timeout) {
     if (c == nullptr) return Result<void>::fail(EBADF);
     if (timeout < Duration::zero()) return Result<void>::fail(EINVAL);
     c->config.user_timeout = timeout;
-    if (c->rtx_timer.armed()) arm_rtx(*c);
+    if (c->rtx_running) arm_rtx(*c);
     return {};
 }
 
@@ -81,7 +81,7 @@ Result<void> TcpLayer::set_delayed_ack(TcpHandle h, bool on) {
 Result<void> TcpLayer::quick_ack(TcpHandle h) {
     TcpConnection* c = user_conn(h);
     if (c == nullptr) return Result<void>::fail(EBADF);
-    if (c->ack_timer.armed()) send_ack(*c);
+    if (c->delayed_ack_due) send_ack(*c);
     return {};
 }
 

@@ -7,8 +7,16 @@
 
 namespace tachyon {
 
-void TcpLayer::on_rtx_timer(Timer& timer, Instant /*now*/) {
+// The wheel's timer fired: RFC 6298's timer may have stopped since (nothing to do) or moved later
+// (the wheel's timer follows it there).
+void TcpLayer::on_rtx_timer(Timer& timer, Instant now) {
     auto* c = static_cast<TcpConnection*>(timer.context());
+    if (!c->rtx_running) return;
+    if (now < c->rtx_deadline) {
+        c->layer->host_.timers().arm(timer, c->rtx_deadline);
+        return;
+    }
+    c->rtx_running = false;
     c->layer->rtx_timeout(*c);
 }
 
@@ -17,20 +25,35 @@ void TcpLayer::on_wait_timer(Timer& timer, Instant /*now*/) {
     c->layer->wait_timeout(*c);
 }
 
-// RFC 6298 5.1, the timer capped by what is left of the user timeout (as Linux).
+// RFC 6298 5.1, the timer capped by what is left of the user timeout (as Linux). Lazily, as
+// Linux's delayed-ACK and keepalive timers: an exchange of messages stops and restarts the timer
+// on every round trip, each time to a later deadline, so the wheel's timer is moved only when the
+// deadline comes earlier; when it fires early, it follows the deadline (on_rtx_timer). Stopping
+// leaves it in the wheel, to fire once and find nothing to do.
 void TcpLayer::arm_rtx(TcpConnection& c) {
     Instant deadline = host_.now() + c.rtt.rto();
     const Duration uto = c.config.user_timeout;
     if (uto > Duration::zero() && is_synchronized(c.state) && c.una_since + uto < deadline) {
         deadline = std::max(c.una_since + uto, host_.now());
     }
-    host_.timers().arm(c.rtx_timer, deadline);
+    c.rtx_running = true;
+    c.rtx_deadline = deadline;
+    arm_no_later(c.rtx_timer, deadline);
+}
+
+void TcpLayer::arm_no_later(Timer& t, Instant deadline) {
+    if (!t.armed() || t.deadline() > deadline) host_.timers().arm(t, deadline);
+}
+
+void TcpLayer::cancel_rtx(TcpConnection& c) {
+    c.rtx_running = false;
+    host_.timers().cancel(c.rtx_timer);
 }
 
 // 5.2: all data acknowledged: stop the timer; 5.3: new data acknowledged: restart it.
 void TcpLayer::restart_rtx_after_ack(TcpConnection& c) {
     if (c.tcb.snd_una == c.tcb.snd_nxt) {
-        host_.timers().cancel(c.rtx_timer);
+        stop_rtx(c);
     } else {
         arm_rtx(c);
     }
@@ -75,7 +98,7 @@ void TcpLayer::rtx_timeout(TcpConnection& c) {
     c.sb.mark_all_lost();  // 5.4: the earliest segment goes first, the rest as cwnd opens
     c.force_rtx = true;
     output(c, false);
-    if (!c.rtx_timer.armed()) arm_rtx(c);  // 5.6
+    if (!c.rtx_running) arm_rtx(c);  // 5.6
 }
 
 // SYN (SYN-SENT) or SYN,ACK (SYN-RECEIVED) lost: resend with backoff up to the limit, then
@@ -112,7 +135,7 @@ void TcpLayer::wait_timeout(TcpConnection& c) {
 
 void TcpLayer::enter_time_wait(TcpConnection& c) {
     c.state = TcpState::kTimeWait;
-    host_.timers().cancel(c.rtx_timer);
+    cancel_rtx(c);
     host_.timers().cancel(c.persist_timer);
     host_.timers().cancel(c.keepalive_timer);
     host_.timers().arm(c.wait_timer, host_.now() + config_.time_wait);

@@ -269,5 +269,44 @@ TEST_F(Data, WindowUpdateIgnoresOlderAcks) {
     EXPECT_EQ(tcp().connection(h)->tcb.snd_wnd, 300u);
 }
 
+// The retransmission and delayed-ACK timers stop and restart lazily (TcpLayer::arm_rtx): the
+// wheel's timer stays where it was and, firing early, follows the deadline. What the wire shows
+// must not change: these fire at the later deadline, exactly, and a stopped timer sends nothing.
+class LazyTimers : public TcpTest {
+protected:
+    TcpConfig config() const override {
+        TcpConfig c = TcpTest::config();
+        c.quickacks = 0;  // every lone small segment waits for the delayed-ACK timer
+        return c;
+    }
+};
+
+TEST_F(LazyTimers, ARetransmissionTimerStoppedAndRestartedFiresAtTheNewDeadline) {
+    const TcpHandle h = accept_established();
+    host_.run_until(at_ms(0));
+    send_str(h, "a");
+    expect(is_tcp({.seq = kSnd, .data = "a"}));  // RTO 200 ms: the wheel's timer at 200
+    send(seg({.seq = kRcv, .ack = kSnd + 1}), at_ms(100));  // all acknowledged: stopped
+    send_str(h, "b");
+    expect(is_tcp({.seq = kSnd + 1, .data = "b"}));  // restarted: due at 300
+    expect_nothing_until(at_ms(299));  // the wheel's timer fired at 200 and moved on
+    expect_at(at_ms(300), is_tcp({.seq = kSnd + 1, .data = "b"}));
+    EXPECT_EQ(counters().retransmit_timeouts, 1u);
+    send(seg({.seq = kRcv, .ack = kSnd + 2}), at_ms(310));
+    expect_nothing_until(at_ms(10000));
+}
+
+TEST_F(LazyTimers, ADelayedAckStoppedByAReplyAndDueAgainGoesAtTheNewDeadline) {
+    const TcpHandle h = accept_established();
+    send(seg({.seq = kRcv, .ack = kSnd, .data = "ping"}), at_ms(200));  // delayed: the wheel's timer at 240
+    send_str(h, "pong");
+    expect(is_tcp({.seq = kSnd, .ack = kRcv + 4, .data = "pong"}));  // carries the ACK: stopped
+    send(seg({.seq = kRcv + 4, .ack = kSnd + 4, .data = "ping2"}), at_ms(230));  // due at 270
+    expect_nothing_until(at_ms(269));
+    expect_at(at_ms(270), is_tcp({.flags = kAck, .seq = kSnd + 4, .ack = kRcv + 9}));
+    EXPECT_EQ(counters().delayed_acks, 1u);
+    expect_nothing_until(at_ms(10000));
+}
+
 }  // namespace
 }  // namespace tachyon::test

@@ -42,7 +42,10 @@ void Stack::start() {
 bool Stack::poll() {
     core_.refresh_now();
     if (!started_) start();
+    // The application's turn is over: what it queued, and what the transports owed by now, leaves
+    // before the next burst is processed (an answer does not wait behind the RX work).
     for (IpProtocolHandler* h : transports_) h->end_turn();
+    size_t sent = core_.flush();
     size_t n;
     if (!in_poll_) {
         in_poll_ = true;
@@ -53,7 +56,7 @@ bool Stack::poll() {
         n = receive_burst(nested);
     }
     const size_t fired = core_.timers.advance(core_.now);
-    const size_t sent = core_.flush();
+    sent += core_.flush();
     return n != 0 || fired != 0 || sent != 0;
 }
 

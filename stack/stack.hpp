@@ -37,9 +37,9 @@ public:
 
     // Announces our address (gratuitous ARP). poll() calls it the first time if nobody did.
     void start();
-    // One step: read the clock once, end the application's turn (IpProtocolHandler::end_turn),
-    // receive and process a burst of up to 32 frames, fire due timers, hand the TX batch to the
-    // device. Returns whether it did any work.
+    // One step: read the clock once, end the application's turn (IpProtocolHandler::end_turn)
+    // and hand what it queued to the device, receive and process a burst of up to 32 frames, fire
+    // due timers, hand the TX batch to the device. Returns whether it did any work.
     bool poll();
     // Hands queued frames to the device now; returns how many it took.
     size_t flush() { return core_.flush(); }

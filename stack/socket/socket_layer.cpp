@@ -249,11 +249,11 @@ void SocketLayer::on_udp_rx(void* ctx, UdpSocketId id) {
     if (s.open && s.udp_open && s.udp == id) self->mark(owner);
 }
 
+void SocketLayer::TcpTap::end_turn() { layer_.tcp_.end_turn(); }
+
 // The connection a segment belongs to is looked up before (a reset takes it out of the table)
 // and after (a SYN or a SYN cookie creates it) the TCP layer has it: two hash lookups per
 // segment, and only while a Poller exists.
-void SocketLayer::TcpTap::end_turn() { layer_.tcp_.end_turn(); }
-
 void SocketLayer::TcpTap::input(const Ipv4Repr& ip, Packet pkt) {
     SocketLayer& l = layer_;
     if (l.pollers_.empty() || pkt.size() < 4) {

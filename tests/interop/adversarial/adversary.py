@@ -48,6 +48,7 @@ class Conn:
         self.client_tsval = None
         self.client_syn_mss = None
         self.server_nxt = None   # highest sequence number Tachyon has used, + 1
+        self.server_nxt_from = None  # the segment that last raised server_nxt (for a failure's report)
         self.zero_window_at = None  # event index of the first zero-window ACK
         self.max_payload = 0
 
@@ -97,7 +98,7 @@ class Tracker:
                 self.events.append(ev)
                 if t.sport == self.port and t.dport in self.conns:
                     c = self.conns[t.dport]
-                    c.server_nxt = seq_max(c.server_nxt, (t.seq + tcp_len(t)) & 0xffffffff)
+                    self.raise_server_nxt(c, (t.seq + tcp_len(t)) & 0xffffffff, "Tachyon", t)
                     c.max_payload = max(c.max_payload, ev["len"])
                     if c.tmac is None and Ether in p:
                         c.tmac = p[Ether].src
@@ -114,13 +115,21 @@ class Tracker:
                 if f & 0x10:
                     c.client_ack = t.ack
                     c.client_wnd = t.window
-                    c.server_nxt = seq_max(c.server_nxt, t.ack)
+                    self.raise_server_nxt(c, t.ack, "client", t)
                     if t.window == 0 and c.zero_window_at is None:
                         c.zero_window_at = len(self.events)
                 ts = tsval_of(t)
                 if ts is not None:
                     c.client_tsval = ts
             self.cv.notify_all()
+
+    @staticmethod
+    def raise_server_nxt(c, value, who, t):
+        new = seq_max(c.server_nxt, value)
+        if new != c.server_nxt:
+            c.server_nxt = new
+            c.server_nxt_from = "%s %s seq=%d ack=%d len=%d" % (
+                who, t.sprintf("%TCP.flags%"), t.seq, t.ack, len(bytes(t.payload)))
 
     def wait(self, pred, what):
         end = time.monotonic() + DEADLINE
@@ -351,7 +360,8 @@ class Adversary:
             ok = [e for e in got if e["flags"] == 0x10 and e["len"] == 0 and e["ack"] == c.rcv_nxt
                   and e["seq"] == c.server_nxt]
             if len(ok) != want or len(got) != want:
-                raise Failure("expected %d ACK(s) <SEQ=%d><ACK=%d>, got %s" % (want, c.server_nxt, c.rcv_nxt, desc or "none"))
+                raise Failure("expected %d ACK(s) <SEQ=%d><ACK=%d>, got %s (SEQ from: %s)" % (
+                    want, c.server_nxt, c.rcv_nxt, desc or "none", c.server_nxt_from))
             return "ACK seq=%d ack=%d" % (ok[0]["seq"], ok[0]["ack"])
         if expect == "ooo":
             # RFC 5681 4.2: an immediate duplicate ACK for each out-of-order segment; RFC 2018: the

@@ -23,12 +23,7 @@ void TcpLayer::arm_delayed_ack(TcpConnection& c) {
 
 void TcpLayer::on_ack_timer(Timer& timer, Instant now) {
     auto* c = static_cast<TcpConnection*>(timer.context());
-    if (!c->delayed_ack_due) return;
-    if (now < c->delayed_ack_deadline) {
-        c->layer->host_.timers().arm(timer, c->delayed_ack_deadline);
-        return;
-    }
-    c->delayed_ack_due = false;
+    if (!c->layer->lazy_timer_due(timer, c->delayed_ack_due, c->delayed_ack_deadline, now)) return;
     if (!is_synchronized(c->state) || c->state == TcpState::kTimeWait) return;
     ++c->layer->counters_.delayed_acks;
     c->layer->send_ack(*c);

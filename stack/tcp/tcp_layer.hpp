@@ -287,6 +287,7 @@ private:
     // The wheel's timer t moves only when deadline comes before it (or t is not armed): the lazy
     // timers' rule (arm_rtx).
     void arm_no_later(Timer& t, Instant deadline);
+    bool lazy_timer_due(Timer& timer, bool& running, Instant deadline, Instant now);
     void arm_rtx(TcpConnection& c);
     void arm_delayed_ack(TcpConnection& c);
     void stop_rtx(TcpConnection& c) { c.rtx_running = false; }  // lazily: see arm_rtx

@@ -7,17 +7,21 @@
 
 namespace tachyon {
 
-// The wheel's timer fired: RFC 6298's timer may have stopped since (nothing to do) or moved later
-// (the wheel's timer follows it there).
 void TcpLayer::on_rtx_timer(Timer& timer, Instant now) {
     auto* c = static_cast<TcpConnection*>(timer.context());
-    if (!c->rtx_running) return;
-    if (now < c->rtx_deadline) {
-        c->layer->host_.timers().arm(timer, c->rtx_deadline);
-        return;
+    if (c->layer->lazy_timer_due(timer, c->rtx_running, c->rtx_deadline, now)) c->layer->rtx_timeout(*c);
+}
+
+// A lazy timer's wheel entry fired (arm_rtx): the timer may have stopped since (nothing to do) or
+// its deadline moved later (the entry follows it there); otherwise it is due, and stops.
+bool TcpLayer::lazy_timer_due(Timer& timer, bool& running, Instant deadline, Instant now) {
+    if (!running) return false;
+    if (now < deadline) {
+        host_.timers().arm(timer, deadline);
+        return false;
     }
-    c->rtx_running = false;
-    c->layer->rtx_timeout(*c);
+    running = false;
+    return true;
 }
 
 void TcpLayer::on_wait_timer(Timer& timer, Instant /*now*/) {

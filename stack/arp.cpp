@@ -52,7 +52,7 @@ bool ArpLayer::sender_is_valid(const ArpRepr& arp) {
 }
 
 void ArpLayer::confirm(ArpEntry& e, const EthernetAddress& mac) {
-    e.mac = mac;
+    cache_.set_mac(e, mac);
     e.state = ArpEntry::State::kReachable;
     cache_.touch(e);
     core_.timers.arm(e.timer, core_.now + config_.entry_lifetime);
@@ -80,26 +80,27 @@ ArpEntry* ArpLayer::make_entry(Ipv4Address ip) {
     return cache_.insert(ip);
 }
 
-void ArpLayer::send_ipv4(Packet pkt, Ipv4Address next_hop) {
+const EthernetAddress* ArpLayer::send_ipv4(Packet pkt, Ipv4Address next_hop) {
     ArpEntry* e = cache_.find(next_hop);
     if (e != nullptr && e->state == ArpEntry::State::kReachable) {
         cache_.touch(*e);
         core_.send_frame(std::move(pkt), e->mac, EtherType::kIpv4);
-        return;
+        return &e->mac;
     }
     if (e != nullptr) {
         enqueue(*e, pkt);
-        return;
+        return nullptr;
     }
     e = make_entry(next_hop);
     if (e == nullptr) {
         ++core_.counters.arp_unresolved;
-        return;
+        return nullptr;
     }
     enqueue(*e, pkt);
     send_request(next_hop);
     e->requests_sent = 1;
     core_.timers.arm(e->timer, core_.now + config_.retry_interval);
+    return nullptr;
 }
 
 void ArpLayer::enqueue(ArpEntry& e, Packet& pkt) {

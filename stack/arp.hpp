@@ -26,7 +26,10 @@ public:
     void announce();
     // Transmits an IPv4 packet (data at the IP header) to next_hop on the link: at once when its
     // MAC is known, else queued until it resolves (or dropped and counted when it does not).
-    void send_ipv4(Packet pkt, Ipv4Address next_hop);
+    // Returns the MAC it went to at once (valid until the table changes), nullptr otherwise.
+    const EthernetAddress* send_ipv4(Packet pkt, Ipv4Address next_hop);
+    // The neighbour table's generation (ArpCache::generation()).
+    uint32_t generation() const { return cache_.generation(); }
     // The MAC of a reachable neighbour.
     std::optional<EthernetAddress> lookup(Ipv4Address ip) const;
     const ArpCache& cache() const { return cache_; }

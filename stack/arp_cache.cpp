@@ -78,10 +78,17 @@ size_t ArpCache::remove(ArpEntry& e) {
     unchain(i);
     lru_unlink(i);
     e.state = ArpEntry::State::kFree;
+    changed();
     e.bucket_next = free_head_;
     free_head_ = i;
     --size_;
     return released;
+}
+
+void ArpCache::set_mac(ArpEntry& e, const EthernetAddress& mac) {
+    if (e.mac == mac) return;
+    e.mac = mac;
+    changed();
 }
 
 void ArpCache::touch(ArpEntry& e) {

@@ -55,6 +55,11 @@ public:
     size_t remove(ArpEntry& e);
     // Marks e as the most recently used.
     void touch(ArpEntry& e);
+    // Sets e's MAC address.
+    void set_mac(ArpEntry& e, const EthernetAddress& mac);
+    // Changes whenever an entry goes or its MAC changes, never 0: what a RouteCache, filled from an
+    // entry, is checked against.
+    uint32_t generation() const { return generation_; }
 
     // Appends pkt (moved from) to e's queue. When e's queue is at its bound the oldest packet is
     // released to make room (as Linux does); when all slots are taken pkt is left untouched and the
@@ -83,6 +88,7 @@ private:
     void lru_unlink(int32_t i);
     void lru_append(int32_t i);
     void unchain(int32_t i);
+    void changed() { generation_ = generation_ == UINT32_MAX ? 1 : generation_ + 1; }
 
     ArpConfig config_;
     TimerWheel& timers_;
@@ -94,6 +100,7 @@ private:
     int32_t lru_head_ = ArpEntry::kNone;
     int32_t lru_tail_ = ArpEntry::kNone;
     size_t size_ = 0;
+    uint32_t generation_ = 1;
     std::vector<PendingSlot> pending_;
     int32_t pending_free_ = ArpEntry::kNone;
     size_t pending_used_ = 0;

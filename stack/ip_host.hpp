@@ -9,6 +9,7 @@
 #include "lib/random.hpp"
 #include "lib/time.hpp"
 #include "lib/timer_wheel.hpp"
+#include "stack/route_cache.hpp"
 #include "stack/wire/checksum_mode.hpp"
 #include "stack/wire/ipv4.hpp"
 
@@ -26,8 +27,10 @@ public:
     virtual Packet alloc_tx() = 0;
     // pkt holds the transport header and payload, its checksum written per l4_checksum_mode().
     // The stack prepends IPv4 (from ip; payload_len is taken from pkt) and Ethernet, resolves the
-    // next hop by ARP (queueing while it resolves) and batches the frame for transmission.
-    virtual void send_ipv4(Packet pkt, const Ipv4Repr& ip) = 0;
+    // next hop by ARP (queueing while it resolves) and batches the frame for transmission. A
+    // connection passes its RouteCache (always with the same ip but for payload_len), and its
+    // packets then skip the route and ARP look-ups while the cache is valid; nullptr for others.
+    virtual void send_ipv4(Packet pkt, const Ipv4Repr& ip, RouteCache* route) = 0;
     // kOffload when the device computes TCP/UDP checksums (emit the pseudo-header sum only).
     virtual ChecksumMode l4_checksum_mode() const = 0;
     // The local address to use towards dst (the interface address), nullopt when unroutable.

@@ -1,6 +1,10 @@
 #include "stack/ipv4_output.hpp"
 
 #include <cerrno>
+#include <cstring>
+
+#include "lib/checksum.hpp"
+#include "stack/wire/bytes.hpp"
 
 namespace tachyon {
 
@@ -19,7 +23,10 @@ std::optional<Route> Ipv4Output::route(Ipv4Address dst) const {
     return std::nullopt;
 }
 
-int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip) {
+static_assert(RouteCache::kHeadersLen == StackCore::kLinkAndIpHeaders);
+
+int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip, RouteCache* cache) {
+    if (cache != nullptr && cache->generation == arp_.generation()) return send_cached(std::move(pkt), *cache);
     const std::optional<Route> r = route(ip.dst_addr);
     if (!r) {
         ++core_.counters.no_route;
@@ -36,7 +43,9 @@ int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip) {
     ++core_.counters.ip_tx;
     switch (r->kind) {
         case Route::Kind::kUnicast:
-            arp_.send_ipv4(std::move(pkt), r->next_hop);
+            if (const EthernetAddress* mac = arp_.send_ipv4(std::move(pkt), r->next_hop); mac && cache) {
+                fill(*cache, ip, *mac);
+            }
             break;
         case Route::Kind::kBroadcast:
             core_.send_frame(std::move(pkt), EthernetAddress::broadcast(), EtherType::kIpv4);
@@ -48,30 +57,86 @@ int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip) {
     return 0;
 }
 
-bool Ipv4Output::emit_header(Packet& pkt, const Ipv4Repr& ip) {
+// The header we send for ip with payload_len bytes after it, ident still to be set.
+Ipv4Repr Ipv4Output::header_for(const Ipv4Repr& ip, size_t payload_len) const {
     Ipv4Repr hdr = ip;
-    hdr.payload_len = static_cast<uint16_t>(pkt.size());
+    hdr.payload_len = static_cast<uint16_t>(payload_len);
     if (hdr.src_addr.is_unspecified()) hdr.src_addr = core_.cidr.address;
     hdr.more_fragments = false;
     hdr.fragment_offset = 0;
-    // One counter for every packet (Linux hashes per destination; a single counter is what
-    // RFC 6864 allows for atomic datagrams and still unique for fragmentable ones).
+    hdr.ident = 0;
+    return hdr;
+}
+
+// One counter for every packet (Linux hashes per destination; a single counter is what RFC 6864
+// allows for atomic datagrams and still unique for fragmentable ones).
+bool Ipv4Output::emit_header(Packet& pkt, const Ipv4Repr& ip) {
+    Ipv4Repr hdr = header_for(ip, pkt.size());
     hdr.ident = next_ident_++;
     if (pkt.prepend(Ipv4Repr::buffer_len()) == nullptr) return false;
     Ipv4Packet view(pkt.bytes());
-    PacketMeta& meta = pkt.meta();
-    const bool ip_offload = core_.caps.tx_ipv4_checksum;
-    hdr.emit(view, ip_offload ? ChecksumMode::kOffload : ChecksumMode::kCompute);
-    if (ip_offload) meta.tx_flags |= PacketMeta::kTxIpCsum;
+    hdr.emit(view, core_.caps.tx_ipv4_checksum ? ChecksumMode::kOffload : ChecksumMode::kCompute);
+    set_offload_flags(pkt.meta(), hdr.protocol);
+    return true;
+}
+
+void Ipv4Output::set_offload_flags(PacketMeta& meta, uint8_t protocol) const {
+    if (core_.caps.tx_ipv4_checksum) meta.tx_flags |= PacketMeta::kTxIpCsum;
     if (l4_checksum_mode() == ChecksumMode::kOffload) {
-        if (hdr.protocol == static_cast<uint8_t>(IpProtocol::kTcp)) meta.tx_flags |= PacketMeta::kTxTcpCsum;
-        if (hdr.protocol == static_cast<uint8_t>(IpProtocol::kUdp)) meta.tx_flags |= PacketMeta::kTxUdpCsum;
+        if (protocol == static_cast<uint8_t>(IpProtocol::kTcp)) meta.tx_flags |= PacketMeta::kTxTcpCsum;
+        if (protocol == static_cast<uint8_t>(IpProtocol::kUdp)) meta.tx_flags |= PacketMeta::kTxUdpCsum;
     }
     if (meta.tx_flags != 0) {
         meta.l2_len = EthernetFrame::kHeaderLen;
         meta.l3_len = static_cast<uint16_t>(Ipv4Repr::buffer_len());
     }
-    return true;
+}
+
+// The cache holds the headers of ip with an empty payload, checksum 0: the packets that follow
+// change only the total length, the identification and the checksum.
+void Ipv4Output::fill(RouteCache& cache, const Ipv4Repr& ip, const EthernetAddress& mac) const {
+    const std::span<std::byte> headers(cache.headers);
+    EthernetFrame frame(headers.first(EthernetFrame::kHeaderLen));
+    EthernetRepr{mac, core_.mac, static_cast<uint16_t>(EtherType::kIpv4)}.emit(frame);
+    Ipv4Packet view(headers.subspan(EthernetFrame::kHeaderLen));
+    header_for(ip, 0).emit(view, ChecksumMode::kOffload);
+    cache.ip_sum = checksum_partial_fixed<Ipv4Repr::buffer_len()>(view.bytes().data());
+    cache.offload = PacketMeta{};
+    set_offload_flags(cache.offload, ip.protocol);
+    cache.generation = arp_.generation();
+}
+
+// The fast path of a connection's packets: no route or neighbour look-up, one copy of the
+// headers, the checksum from the cached sum (total length and identification added).
+int Ipv4Output::send_cached(Packet pkt, const RouteCache& cache) {
+    const size_t payload_len = pkt.size();
+    if (payload_len > max_payload()) {
+        ++core_.counters.tx_too_big;
+        return EMSGSIZE;
+    }
+    std::byte* p = pkt.prepend(RouteCache::kHeadersLen);
+    if (p == nullptr) {
+        ++core_.counters.tx_no_headroom;
+        return ENOBUFS;
+    }
+    std::memcpy(p, cache.headers.data(), RouteCache::kHeadersLen);
+    // RFC 791 header offsets: total length 2, identification 4, checksum 10.
+    std::byte* ip = p + EthernetFrame::kHeaderLen;
+    const uint16_t ident = next_ident_++;
+    wire::store_be16(ip + 2, static_cast<uint16_t>(Ipv4Repr::buffer_len() + payload_len));
+    wire::store_be16(ip + 4, ident);
+    if (!core_.caps.tx_ipv4_checksum) {
+        wire::store_be16(ip + 10, checksum_finish(cache.ip_sum + static_cast<uint32_t>(payload_len) + ident));
+    }
+    if (cache.offload.tx_flags != 0) {
+        PacketMeta& meta = pkt.meta();
+        meta.tx_flags |= cache.offload.tx_flags;
+        meta.l2_len = cache.offload.l2_len;
+        meta.l3_len = cache.offload.l3_len;
+    }
+    ++core_.counters.ip_tx;
+    core_.queue_frame(std::move(pkt));
+    return 0;
 }
 
 EthernetAddress multicast_mac(Ipv4Address group) {

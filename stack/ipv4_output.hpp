@@ -8,6 +8,7 @@
 
 #include "lib/packet.hpp"
 #include "stack/arp.hpp"
+#include "stack/route_cache.hpp"
 #include "stack/stack_core.hpp"
 #include "stack/wire/checksum_mode.hpp"
 #include "stack/wire/ipv4.hpp"
@@ -30,7 +31,9 @@ public:
     // Sends pkt (transport header and payload). `ip` supplies addresses, protocol, TTL, DSCP and DF;
     // the source is filled in when unspecified, payload_len and ident are set here. Returns 0 or an
     // errno (EHOSTUNREACH, EMSGSIZE, ENOBUFS); the packet is consumed either way, drops counted.
-    int send(Packet pkt, const Ipv4Repr& ip);
+    // With a valid `route` cache the headers come from it; a unicast packet sent straight to a
+    // reachable neighbour fills it.
+    int send(Packet pkt, const Ipv4Repr& ip, RouteCache* route = nullptr);
 
     ChecksumMode l4_checksum_mode() const {
         return core_.caps.tx_l4_checksum ? ChecksumMode::kOffload : ChecksumMode::kCompute;
@@ -39,7 +42,11 @@ public:
     size_t max_payload() const { return core_.caps.mtu > 20 ? core_.caps.mtu - 20u : 0u; }
 
 private:
+    Ipv4Repr header_for(const Ipv4Repr& ip, size_t payload_len) const;
     bool emit_header(Packet& pkt, const Ipv4Repr& ip);
+    void set_offload_flags(PacketMeta& meta, uint8_t protocol) const;
+    int send_cached(Packet pkt, const RouteCache& route);
+    void fill(RouteCache& route, const Ipv4Repr& ip, const EthernetAddress& mac) const;
 
     StackCore& core_;
     ArpLayer& arp_;

@@ -97,7 +97,9 @@ void Stack::set_protocol_handler(IpProtocol protocol, IpProtocolHandler* handler
     }
 }
 
-void Stack::send_ipv4(Packet pkt, const Ipv4Repr& ip) { (void)out_.send(std::move(pkt), ip); }
+void Stack::send_ipv4(Packet pkt, const Ipv4Repr& ip, RouteCache* route) {
+    (void)out_.send(std::move(pkt), ip, route);
+}
 
 std::optional<Ipv4Address> Stack::source_for(Ipv4Address dst) const {
     if (!out_.route(dst)) return std::nullopt;

@@ -64,7 +64,7 @@ public:
     Random& random() override { return core_.random; }
     TimerWheel& timers() override { return core_.timers; }
     Packet alloc_tx() override { return core_.alloc_tx(); }
-    void send_ipv4(Packet pkt, const Ipv4Repr& ip) override;
+    void send_ipv4(Packet pkt, const Ipv4Repr& ip, RouteCache* route) override;
     ChecksumMode l4_checksum_mode() const override { return out_.l4_checksum_mode(); }
     std::optional<Ipv4Address> source_for(Ipv4Address dst) const override;
     bool is_local(Ipv4Address a) const override { return a == core_.cidr.address; }

@@ -33,6 +33,10 @@ void StackCore::send_frame(Packet pkt, const EthernetAddress& dst, EtherType typ
     }
     EthernetFrame frame(pkt.bytes());
     EthernetRepr{dst, mac, static_cast<uint16_t>(type)}.emit(frame);
+    queue_frame(std::move(pkt));
+}
+
+void StackCore::queue_frame(Packet pkt) {
     if (tx.full()) flush();
     if (!tx.push(pkt)) {
         ++counters.tx_queue_full;

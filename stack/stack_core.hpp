@@ -31,6 +31,8 @@ struct StackCore {
     Packet alloc_tx();
     // Prepends the Ethernet header and queues the frame; drops and counts on failure.
     void send_frame(Packet pkt, const EthernetAddress& dst, EtherType type);
+    // Queues a whole frame, Ethernet header included; drops and counts when the queue is full.
+    void queue_frame(Packet pkt);
     // Hands queued frames to the device; returns how many it took.
     size_t flush();
     Instant refresh_now() { return now = clock.now(); }

@@ -90,7 +90,7 @@ void TcpLayer::send_syn(TcpConnection& c) {
         c.rtt_seq = c.tcb.iss;
         c.rtt_start = host_.now();
     }
-    transmit(c.tuple, r, nullptr, 0, 0);
+    transmit(c.tuple, &c.route, r, nullptr, 0, 0);
 }
 
 // RFC 9293 3.10.7.2: LISTEN.

@@ -73,7 +73,7 @@ void TcpLayer::persist_timeout(TcpConnection& c) {
 void TcpLayer::send_probe(TcpConnection& c, SeqNum seq) {
     TcpRepr r = segment_template(c, seq);
     ++c.stats.segs_out;
-    transmit(c.tuple, r, nullptr, 0, 0);
+    transmit(c.tuple, &c.route, r, nullptr, 0, 0);
 }
 
 void TcpLayer::arm_keepalive(TcpConnection& c) {

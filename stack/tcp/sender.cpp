@@ -199,12 +199,12 @@ uint32_t TcpLayer::send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len,
         r.psh = psh;
         // SACK blocks ride along as far as they fit in the segment's MSS budget.
         if (c.tcb.snd_mss > len) fill_sack_blocks(c, r, c.tcb.snd_mss - len);
-        n = transmit(c.tuple, r, &c.snd_buf, offset, len);
+        n = transmit(c.tuple, &c.route, r, &c.snd_buf, offset, len);
     } else {
         TcpPlainHeader h = plain_template(c, seq);
         if (fin) h.flags |= tcp_flags::kFin;
         if (psh) h.flags |= tcp_flags::kPsh;
-        n = transmit(c.tuple, h, &c.snd_buf, offset, len);
+        n = transmit(c.tuple, &c.route, h, &c.snd_buf, offset, len);
     }
     ++c.stats.segs_out;
     if (len > 0) ++c.stats.data_segs_out;
@@ -217,10 +217,10 @@ void TcpLayer::send_ack(TcpConnection& c) {
     if (carries_sack_blocks(c)) {
         TcpRepr r = segment_template(c, c.tcb.snd_nxt);
         fill_sack_blocks(c, r, 40);
-        transmit(c.tuple, r, nullptr, 0, 0);
+        transmit(c.tuple, &c.route, r, nullptr, 0, 0);
     } else {
         TcpPlainHeader h = plain_template(c, c.tcb.snd_nxt);
-        transmit(c.tuple, h, nullptr, 0, 0);
+        transmit(c.tuple, &c.route, h, nullptr, 0, 0);
     }
 }
 
@@ -231,7 +231,7 @@ void TcpLayer::send_rst(const TcpTuple& t, const ResetReply& reply) {
     r.control = TcpControl::kRst;
     r.seq_number = reply.seq;
     r.ack_number = reply.ack;
-    if (transmit(t, r, nullptr, 0, 0)) ++counters_.rst_sent;
+    if (transmit(t, nullptr, r, nullptr, 0, 0)) ++counters_.rst_sent;
 }
 
 // A segment of this connection at seq: ACK of RCV.NXT, our window, timestamps when in use. Every
@@ -294,8 +294,8 @@ void emit_header(TcpPlainHeader& h, std::span<std::byte> frame, size_t, size_t l
 // data from the ring at data_offset (clamped to the buffer's room; a FIN is kept only if all of
 // them fit). Returns the payload bytes sent, nullopt when no packet.
 template <class Header>
-std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, Header& h, const ByteRing* data, size_t data_offset,
-                                         size_t len) {
+std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, RouteCache* route, Header& h, const ByteRing* data,
+                                         size_t data_offset, size_t len) {
     Packet pkt = host_.alloc_tx();
     if (!pkt) {
         ++counters_.tx_alloc_failures;
@@ -316,12 +316,14 @@ std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, Header& h, const Byt
     ip.dst_addr = t.remote_addr;
     ip.protocol = static_cast<uint8_t>(IpProtocol::kTcp);
     ip.payload_len = static_cast<uint16_t>(pkt.size());
-    host_.send_ipv4(std::move(pkt), ip);
+    host_.send_ipv4(std::move(pkt), ip, route);
     ++counters_.segments_sent;
     return len;
 }
 
-template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, TcpRepr&, const ByteRing*, size_t, size_t);
-template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, TcpPlainHeader&, const ByteRing*, size_t, size_t);
+template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, RouteCache*, TcpRepr&, const ByteRing*, size_t,
+                                                  size_t);
+template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, RouteCache*, TcpPlainHeader&, const ByteRing*,
+                                                  size_t, size_t);
 
 }  // namespace tachyon

@@ -31,7 +31,7 @@ void TcpLayer::send_cookie_syn_ack(TcpListener& l, const TcpTuple& t, const TcpR
     }
     l.cookies_sent = true;
     l.last_cookie = now;
-    if (transmit(t, r, nullptr, 0, 0)) ++counters_.syn_cookies_sent;
+    if (transmit(t, nullptr, r, nullptr, 0, 0)) ++counters_.syn_cookies_sent;
 }
 
 // An ACK to the listener that may carry a cookie: true when it did (the connection now exists,

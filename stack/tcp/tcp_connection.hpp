@@ -7,6 +7,7 @@
 
 #include "lib/time.hpp"
 #include "lib/timer_wheel.hpp"
+#include "stack/route_cache.hpp"
 #include "stack/tcp/byte_ring.hpp"
 #include "stack/tcp/congestion_control.hpp"
 #include "stack/tcp/receive_buffer.hpp"
@@ -64,6 +65,7 @@ struct TcpConnection {
 
     TcpState state = TcpState::kClosed;
     TcpTuple tuple;
+    RouteCache route;  // the stack's headers for this tuple (IpHost::send_ipv4)
     TcpConnConfig config;
     Tcb tcb;
     int error = 0;  // errno to report: ECONNREFUSED, ECONNRESET, ETIMEDOUT

@@ -44,6 +44,7 @@ const TcpConnection* TcpLayer::user_conn(TcpHandle h) const {
 void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpConnConfig& config) {
     c.state = TcpState::kClosed;
     c.tuple = t;
+    c.route.clear();
     c.config = config;
     c.tcb = Tcb{};
     c.tcb.ts_offset = isn_.ts_offset(t);

@@ -273,9 +273,10 @@ private:
     uint16_t window_field(TcpConnection& c, bool syn);
     uint32_t tsval(const TcpConnection& c) const;
     // Header: TcpRepr or TcpPlainHeader (instantiated in sender.cpp).
+    // route: the connection's cache, nullptr for segments of no connection (RST, SYN cookie).
     template <class Header>
-    std::optional<size_t> transmit(const TcpTuple& t, Header& h, const ByteRing* data, size_t data_offset,
-                                   size_t len);
+    std::optional<size_t> transmit(const TcpTuple& t, RouteCache* route, Header& h, const ByteRing* data,
+                                   size_t data_offset, size_t len);
     bool allow_challenge_ack();
 
     // timers.cpp.

@@ -38,7 +38,7 @@ public:
         }
         return pool_.alloc();
     }
-    void send_ipv4(Packet pkt, const Ipv4Repr& ip) override {
+    void send_ipv4(Packet pkt, const Ipv4Repr& ip, RouteCache*) override {
         Ipv4Repr r = ip;
         r.payload_len = static_cast<uint16_t>(pkt.size());
         sent_.push_back({r, std::move(pkt), now()});

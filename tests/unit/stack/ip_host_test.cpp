@@ -50,7 +50,7 @@ TEST_F(IpHostTest, SendIpv4BuildsTheHeader) {
     EXPECT_GE(pkt.headroom(), 34u);
     const Bytes segment = pattern_bytes(20);
     std::memcpy(pkt.append(segment.size()), segment.data(), segment.size());
-    host.send_ipv4(std::move(pkt), Ipv4Repr{.dst_addr = kPeerIp, .protocol = 6, .ttl = 64});
+    host.send_ipv4(std::move(pkt), Ipv4Repr{.dst_addr = kPeerIp, .protocol = 6, .ttl = 64}, nullptr);
     stack_->poll();
     const auto out = frames_out();
     ASSERT_EQ(out.size(), 1u);
@@ -101,22 +101,38 @@ private:
     Device& inner_;
 };
 
-TEST_F(IpHostTest, TxOffloadSetsFlagsAndLeavesSumsToTheDevice) {
-    destroy_stack_and_check();
-    OffloadDevice dev(link_.a());
-    StackConfig c = config();
-    c.arp.announce_at_start = false;
-    {
-        auto s = Stack::create(dev, c);
+// The fixture's stack replaced by one on an OffloadDevice that knows the peer: the peer asked
+// for us, the stack learnt it and queued its answer (the first frame on the link).
+class OffloadTest : public IpHostTest {
+protected:
+    void SetUp() override {
+        IpHostTest::SetUp();
+        destroy_stack_and_check();
+        StackConfig c = config();
+        c.arp.announce_at_start = false;
+        auto s = Stack::create(dev_, c);
         ASSERT_TRUE(s.ok());
-        Stack& stack = **s;
-        EXPECT_EQ(stack.l4_checksum_mode(), ChecksumMode::kOffload);
-        // The peer asks for us: the stack learns it and answers.
+        offload_stack_ = std::move(*s);
         Packet req = test_pool_.alloc();
         const Bytes arp = arp_frame(ArpOperation::kRequest, kPeerMac, kPeerIp, EthernetAddress{}, kOurIp);
         std::memcpy(req.append(arp.size()), arp.data(), arp.size());
         ASSERT_EQ(link_.b().tx_burst({&req, 1}), 1u);
-        stack.poll();
+        offload_stack_->poll();
+    }
+    void TearDown() override {
+        if (offload_stack_) EXPECT_EQ(offload_stack_->pool().in_use(), 0u) << "a stack buffer leaked";
+        offload_stack_.reset();
+        EXPECT_EQ(test_pool_.in_use(), 0u) << "the stack kept a test buffer";
+    }
+
+    OffloadDevice dev_{link_.a()};
+    std::unique_ptr<Stack> offload_stack_;
+};
+
+TEST_F(OffloadTest, TxOffloadSetsFlagsAndLeavesSumsToTheDevice) {
+    {
+        Stack& stack = *offload_stack_;
+        EXPECT_EQ(stack.l4_checksum_mode(), ChecksumMode::kOffload);
         auto sock = stack.udp().bind({Ipv4Address::any(), 5000});
         ASSERT_TRUE(sock.ok());
         ASSERT_TRUE(stack.udp().send_to(*sock, {kPeerIp, 53}, pattern_bytes(10)).ok());
@@ -138,9 +154,37 @@ TEST_F(IpHostTest, TxOffloadSetsFlagsAndLeavesSumsToTheDevice) {
         EXPECT_EQ(burst[0].meta().tx_flags, 0);  // ARP: nothing to offload
         for (size_t i = 0; i < n; ++i) burst[i].reset();
         (void)stack.udp().close(*sock);
-        EXPECT_EQ(stack.pool().in_use(), 0u);
     }
-    make(config());
+}
+
+// Packets from a connection's RouteCache ask the device for the same offloads as the full path.
+TEST_F(OffloadTest, CachedRouteKeepsTheOffloadRequests) {
+    {
+        Stack& stack = *offload_stack_;
+        IpHost& host = stack;
+        RouteCache cache;
+        for (int i = 0; i < 2; ++i) {  // the full path (filling the cache), then the cache
+            Packet pkt = host.alloc_tx();
+            ASSERT_TRUE(pkt);
+            std::memset(pkt.append(20), 0, 20);
+            host.send_ipv4(std::move(pkt), Ipv4Repr{.dst_addr = kPeerIp, .protocol = 6, .ttl = 64}, &cache);
+        }
+        EXPECT_NE(cache.generation, 0u);
+        stack.poll();
+        std::array<Packet, 32> burst;
+        const size_t n = link_.b().rx_burst(burst);
+        ASSERT_EQ(n, 3u);  // the ARP reply, then both packets
+        for (size_t i = 1; i < n; ++i) {
+            const Packet& p = burst[i];
+            EXPECT_EQ(p.meta().tx_flags, PacketMeta::kTxIpCsum | PacketMeta::kTxTcpCsum) << i;
+            EXPECT_EQ(p.meta().l2_len, 14) << i;
+            EXPECT_EQ(p.meta().l3_len, 20) << i;
+            Ipv4Packet ip(p.bytes().subspan(14));
+            EXPECT_EQ(ip.header_checksum(), 0) << i;  // left to the device
+            EXPECT_EQ(ip.total_len(), 40) << i;
+        }
+        for (size_t i = 0; i < n; ++i) burst[i].reset();
+    }
 }
 
 TEST_F(IpHostTest, FramesTheDeviceRefusesStayQueued) {

@@ -1,0 +1,33 @@
+// What a connection keeps so that its packets leave without a route and neighbour look-up each:
+// the Ethernet and IPv4 headers of its last packet, ready to copy in front of the next one (as
+// Linux keeps sk_dst_cache and its neighbour's cached hard header). Only the IPv4 total length,
+// identification and checksum change from packet to packet; the checksum starts from the sum of
+// the rest. Valid while the neighbour table has not changed since it was filled (generation):
+// any entry going or changing its MAC empties every cache at once, and the next packet takes the
+// full path again, which also resolves the neighbour anew when it has to.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "lib/packet.hpp"
+
+namespace tachyon {
+
+struct RouteCache {
+    static constexpr size_t kHeadersLen = 14 + 20;  // Ethernet and IPv4 without options
+
+    // The neighbour table's generation when filled (ArpCache::generation(), never 0); 0: empty.
+    uint32_t generation = 0;
+    // One's-complement sum of the IPv4 header as cached: total length 20, identification and
+    // checksum 0 (checksum_partial representation).
+    uint32_t ip_sum = 0;
+    std::array<std::byte, kHeadersLen> headers{};
+    // The TX offload requests every packet of the route carries (tx_flags, l2_len, l3_len).
+    PacketMeta offload;
+
+    void clear() { generation = 0; }
+};
+
+}  // namespace tachyon

@@ -39,7 +39,7 @@ uint16_t TcpLayer::announce_mss(const TcpConnConfig& config) const {
 
 SeqNum TcpLayer::choose_isn(const TcpConnection& c) const {
     if (c.config.isn) return SeqNum(*c.config.isn);
-    return isn_.isn(c.tuple, host_.now());
+    return IsnGenerator::isn(c.tcb.isn_offset, host_.now());
 }
 
 void TcpLayer::negotiate_options(TcpConnection& c, const TcpRepr& syn) {

@@ -16,11 +16,10 @@ uint64_t IsnGenerator::hash(const TcpTuple& t, uint8_t domain) const {
     return siphash24(key_, in);
 }
 
-SeqNum IsnGenerator::isn(const TcpTuple& t, Instant now) const {
-    return SeqNum(clock_4us(now) + static_cast<uint32_t>(hash(t, 0)));
+IsnGenerator::Offsets IsnGenerator::offsets(const TcpTuple& t) const {
+    const uint64_t h = hash(t, 0);
+    return {static_cast<uint32_t>(h), static_cast<uint32_t>(h >> 32)};
 }
-
-uint32_t IsnGenerator::ts_offset(const TcpTuple& t) const { return static_cast<uint32_t>(hash(t, 1)); }
 
 uint32_t IsnGenerator::port_offset(const TcpTuple& t) const {
     TcpTuple destination = t;

@@ -24,7 +24,7 @@ void TcpLayer::send_cookie_syn_ack(TcpListener& l, const TcpTuple& t, const TcpR
         CookieOptions o;
         if (cfg.window_scaling && syn.window_scale) o.wscale = std::min<uint8_t>(*syn.window_scale, 14);
         o.sack_ok = cfg.sack_permitted && syn.sack_permitted;
-        const uint32_t ts_now = static_cast<uint32_t>(now.ns() / 1'000'000) + isn_.ts_offset(t);
+        const uint32_t ts_now = static_cast<uint32_t>(now.ns() / 1'000'000) + isn_.offsets(t).ts;
         r.timestamp = TcpTimestamp{SynCookies::ts_with_options(ts_now, o), syn.timestamp->tsval};
         if (o.wscale) r.window_scale = window_scale_for(std::max<uint32_t>(cfg.receive_buffer, 1));
         r.sack_permitted = o.sack_ok;

@@ -39,6 +39,7 @@ struct Tcb {
     uint32_t ts_recent = 0;   // TS.Recent
     Instant ts_recent_age;    // when TS.Recent was set (PAWS's 24-day rule, 5.5)
     uint32_t ts_offset = 0;   // added to our clock in TSval, per connection (as Linux)
+    uint32_t isn_offset = 0;  // RFC 6528's F for this 4-tuple: ISS = M + isn_offset
 };
 
 }  // namespace tachyon

@@ -47,7 +47,9 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.route.clear();
     c.config = config;
     c.tcb = Tcb{};
-    c.tcb.ts_offset = isn_.ts_offset(t);
+    const IsnGenerator::Offsets offsets = isn_.offsets(t);
+    c.tcb.ts_offset = offsets.ts;
+    c.tcb.isn_offset = offsets.isn;
     c.error = 0;
     c.user_owned = false;
     c.passive = false;

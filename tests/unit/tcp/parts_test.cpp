@@ -142,13 +142,17 @@ TEST(Isn, Rfc6528ClockPlusKeyedHash) {
     const TcpTuple t{Ipv4Address{1}, 2, Ipv4Address{3}, 4};
     const TcpTuple u{Ipv4Address{1}, 2, Ipv4Address{3}, 5};
     const Instant t0 = Instant::from_ms(12345);
+    const uint32_t f = g.offsets(t).isn;
     // M advances once every 4 microseconds.
-    EXPECT_EQ(g.isn(t, t0 + Duration::from_us(4)) - g.isn(t, t0), 1);
-    EXPECT_EQ(g.isn(t, t0 + Duration::from_secs(1)) - g.isn(t, t0), 250000);
-    EXPECT_NE(g.isn(t, t0), g.isn(u, t0));  // F differs per 4-tuple
+    EXPECT_EQ(IsnGenerator::isn(f, t0 + Duration::from_us(4)) - IsnGenerator::isn(f, t0), 1);
+    EXPECT_EQ(IsnGenerator::isn(f, t0 + Duration::from_secs(1)) - IsnGenerator::isn(f, t0), 250000);
+    EXPECT_EQ(g.offsets(t).isn, f);  // F is a function of the 4-tuple and the secret
+    EXPECT_NE(g.offsets(u).isn, f);  // F differs per 4-tuple
+    EXPECT_NE(g.offsets(t).ts, g.offsets(u).ts);  // and so does the TSval offset
+    EXPECT_NE(g.offsets(t).ts, f);  // the two halves differ
     Random other(12);
     IsnGenerator h(other);
-    EXPECT_NE(g.isn(t, t0), h.isn(t, t0));  // and per secret
+    EXPECT_NE(h.offsets(t).isn, f);  // and per secret
 }
 
 }  // namespace

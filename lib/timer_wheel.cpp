@@ -274,9 +274,13 @@ void TimerWheel::cascade(uint32_t bucket) {
 }
 
 size_t TimerWheel::advance(Instant now) {
-    size_t fired = run_bucket(overdue_, now);
+    // Empty buckets are skipped without the call: most polls of a busy-polling loop find nothing.
+    size_t fired = list_empty(heads_[overdue_]) ? 0 : run_bucket(overdue_, now);
     // Fast path of a poll loop, many polls per tick: only the current tick's bucket can be due.
-    if (now.ns() < next_tick_ns_) return fired + run_bucket(static_cast<uint32_t>(current_ & l0_mask_), now);
+    if (now.ns() < next_tick_ns_) {
+        const auto current = static_cast<uint32_t>(current_ & l0_mask_);
+        return list_empty(heads_[current]) ? fired : fired + run_bucket(current, now);
+    }
     const uint64_t target = std::max(to_tick(now), current_);
     for (;;) {
         const bool same_page = ((target ^ current_) >> l0_bits_) == 0;

@@ -46,8 +46,7 @@ void StackCore::queue_frame(Packet pkt) {
     if (tx.size() >= Device::kMaxBurst) flush();
 }
 
-size_t StackCore::flush() {
-    if (tx.size() == 0) return 0;  // most polls: nothing queued, no burst to set up
+size_t StackCore::flush_queued() {
     const TxQueue::Flushed f = tx.flush(device);
     counters.tx_frames += f.frames;
     counters.tx_bytes += f.bytes;

@@ -33,8 +33,9 @@ struct StackCore {
     void send_frame(Packet pkt, const EthernetAddress& dst, EtherType type);
     // Queues a whole frame, Ethernet header included; drops and counts when the queue is full.
     void queue_frame(Packet pkt);
-    // Hands queued frames to the device; returns how many it took.
-    size_t flush();
+    // Hands queued frames to the device; returns how many it took. Inline: most polls have
+    // nothing queued and need no call.
+    size_t flush() { return tx.size() == 0 ? 0 : flush_queued(); }
     Instant refresh_now() { return now = clock.now(); }
     // The directed broadcast of our subnet; /31 (RFC 3021) and /32 have none.
     bool is_subnet_broadcast(Ipv4Address a) const { return cidr.prefix_len < 31 && a == cidr.subnet_broadcast(); }
@@ -59,6 +60,9 @@ struct StackCore {
     StackCounters counters;
     TxQueue tx;
     const BufferOwner* reassembly = nullptr;  // set by the Stack
+
+private:
+    size_t flush_queued();
 };
 
 }  // namespace tachyon

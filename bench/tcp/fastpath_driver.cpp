@@ -1,6 +1,6 @@
 // A fixed number of fast-path operations for `valgrind --tool=callgrind` (bench/callgrind.sh):
 //
-//   fastpath_driver rx_ack|pingpong|bulk|connect[_offload] ITERATIONS
+//   fastpath_driver rx_ack|idle_poll|pingpong|bulk|connect[_offload] ITERATIONS
 //
 // Setup (connection establishment, warm-up) happens outside measured(), and callgrind is told to
 // count only inside it (--collect-atstart=no --toggle-collect='*measured*'), so the instruction
@@ -9,6 +9,8 @@
 // the timing reference). Operations: rx_ack one in-order segment received + ACKed + read;
 // pingpong one 64-byte round trip; bulk one 1448-byte segment delivered (both stacks' work);
 // connect one short connection (connect, 64-byte request and answer, close; both stacks' work);
+// idle_poll one poll step of a stack with an established connection and nothing to do (what a
+// busy-polling application spends between packets);
 // *_offload the same with the memory link's virtual checksum offload.
 #include <chrono>
 #include <cinttypes>
@@ -22,7 +24,7 @@
 namespace tachyon::bench {
 namespace {
 
-enum class Scenario { kRxAck, kPingPong, kBulk, kConnect };
+enum class Scenario { kRxAck, kIdlePoll, kPingPong, kBulk, kConnect };
 
 // Returns the operations done (segments for bulk).
 [[gnu::noinline]] uint64_t measured(Scenario s, RxAckFixture* rx, LinkPair* link, uint64_t iterations) {
@@ -30,6 +32,10 @@ enum class Scenario { kRxAck, kPingPong, kBulk, kConnect };
     switch (s) {
         case Scenario::kRxAck:
             for (uint64_t i = 0; i < iterations; ++i) ops += rx->step() / 1448;
+            break;
+        case Scenario::kIdlePoll:
+            for (uint64_t i = 0; i < iterations; ++i) link->poll();
+            ops = 2 * iterations;  // one step of each stack
             break;
         case Scenario::kPingPong:
             for (uint64_t i = 0; i < iterations; ++i) link->ping_pong();
@@ -87,7 +93,7 @@ int run(Scenario s, bool offload, uint64_t iterations) {
 int main(int argc, char** argv) {
     using tachyon::bench::Scenario;
     if (argc != 3) {
-        std::fprintf(stderr, "usage: fastpath_driver rx_ack|pingpong|bulk|connect[_offload] ITERATIONS\n");
+        std::fprintf(stderr, "usage: fastpath_driver rx_ack|idle_poll|pingpong|bulk|connect[_offload] ITERATIONS\n");
         return 2;
     }
     Scenario s;
@@ -96,6 +102,8 @@ int main(int argc, char** argv) {
     const std::string base = offload ? name.substr(0, name.size() - 8) : name;
     if (base == "rx_ack" && !offload) {
         s = Scenario::kRxAck;
+    } else if (base == "idle_poll" && !offload) {
+        s = Scenario::kIdlePoll;
     } else if (base == "pingpong") {
         s = Scenario::kPingPong;
     } else if (base == "bulk") {
@@ -103,7 +111,7 @@ int main(int argc, char** argv) {
     } else if (base == "connect") {
         s = Scenario::kConnect;
     } else {
-        std::fprintf(stderr, "fastpath_driver: unknown scenario %s (rx_ack, pingpong, bulk, connect, each but rx_ack also _offload)\n",
+        std::fprintf(stderr, "fastpath_driver: unknown scenario %s (rx_ack, idle_poll, pingpong, bulk, connect, each but rx_ack and idle_poll also _offload)\n",
                      argv[1]);
         return 2;
     }

@@ -4,7 +4,10 @@
 // identification and checksum change from packet to packet; the checksum starts from the sum of
 // the rest. Valid while the neighbour table has not changed since it was filled (generation):
 // any entry going or changing its MAC empties every cache at once, and the next packet takes the
-// full path again, which also resolves the neighbour anew when it has to.
+// full path again, which also resolves the neighbour anew when it has to. Packets sent from the
+// cache do not mark the neighbour's entry as recently used: with the ARP table full, an entry in
+// use by connections can be evicted before idle ones, and their next packet then waits for one
+// resolution (entries expire after their lifetime whether used or not, as before).
 #pragma once
 
 #include <array>

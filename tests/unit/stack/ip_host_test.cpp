@@ -120,7 +120,9 @@ protected:
         offload_stack_->poll();
     }
     void TearDown() override {
-        if (offload_stack_) EXPECT_EQ(offload_stack_->pool().in_use(), 0u) << "a stack buffer leaked";
+        if (offload_stack_) {
+            EXPECT_EQ(offload_stack_->pool().in_use(), 0u) << "a stack buffer leaked";
+        }
         offload_stack_.reset();
         EXPECT_EQ(test_pool_.in_use(), 0u) << "the stack kept a test buffer";
     }

@@ -48,7 +48,9 @@ struct TcpConnCounters {
     uint32_t reordering = 3;       // tcpi_reordering: the duplicate threshold in use
 };
 
-struct TcpConnection {
+// Cache-line aligned, so that the fields grouped at its start share one line in every slot of the
+// connection table.
+struct alignas(64) TcpConnection {
     TcpConnection() = default;
     TcpConnection(const TcpConnection&) = delete;
     TcpConnection& operator=(const TcpConnection&) = delete;
@@ -65,6 +67,19 @@ struct TcpConnection {
 
     TcpState state = TcpState::kClosed;
     TcpTuple tuple;
+
+    // Listener linkage of a passively opened child and the orphaned TIME-WAIT linkage
+    // (time_wait_list.hpp, oldest first), intrusive lists without allocation. In the first cache
+    // line with the identity and the state: taking over a TIME-WAIT slot that has long left the
+    // cache reads them all (time_wait_reusable, finish, the list's unlinking).
+    uint32_t listener = kNoIndex;
+    uint32_t q_prev = kNoIndex;
+    uint32_t q_next = kNoIndex;
+    uint32_t tw_prev = kNoIndex;
+    uint32_t tw_next = kNoIndex;
+    ListenQueue queue = ListenQueue::kNone;
+    bool in_time_wait_list = false;
+
     RouteCache route;  // the stack's headers for this tuple (IpHost::send_ipv4)
     TcpConnConfig config;
     Tcb tcb;
@@ -136,17 +151,6 @@ struct TcpConnection {
     Timer persist_timer;    // zero-window probes (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17)
     Timer ack_timer;        // delayed ACK
     Timer keepalive_timer;  // keepalive (RFC 1122 4.2.3.6)
-
-    // Listener linkage of a passively opened child (intrusive list, no allocation).
-    uint32_t listener = kNoIndex;
-    ListenQueue queue = ListenQueue::kNone;
-    uint32_t q_prev = kNoIndex;
-    uint32_t q_next = kNoIndex;
-
-    // Orphaned TIME-WAIT linkage (time_wait_list.hpp), oldest first.
-    bool in_time_wait_list = false;
-    uint32_t tw_prev = kNoIndex;
-    uint32_t tw_next = kNoIndex;
 
     TcpHandle handle() const { return {index, generation}; }
     // Sequence number just past the last byte of data the user queued.

@@ -132,61 +132,57 @@ protected:
 };
 
 TEST_F(OffloadTest, TxOffloadSetsFlagsAndLeavesSumsToTheDevice) {
-    {
-        Stack& stack = *offload_stack_;
-        EXPECT_EQ(stack.l4_checksum_mode(), ChecksumMode::kOffload);
-        auto sock = stack.udp().bind({Ipv4Address::any(), 5000});
-        ASSERT_TRUE(sock.ok());
-        ASSERT_TRUE(stack.udp().send_to(*sock, {kPeerIp, 53}, pattern_bytes(10)).ok());
-        stack.poll();
-        // The packet itself: its meta travels with the buffer over the memory link.
-        std::array<Packet, 32> burst;
-        const size_t n = link_.b().rx_burst(burst);
-        ASSERT_EQ(n, 2u);  // the ARP reply, then the datagram
-        const Packet& p = burst[1];
-        EXPECT_EQ(p.meta().tx_flags, PacketMeta::kTxIpCsum | PacketMeta::kTxUdpCsum);
-        EXPECT_EQ(p.meta().l2_len, 14);
-        EXPECT_EQ(p.meta().l3_len, 20);
-        Ipv4Packet ip(p.bytes().subspan(14));
-        EXPECT_EQ(ip.header_checksum(), 0);  // left to the device
-        UdpDatagram udp(ip.payload());
-        // The pseudo-header sum, folded, not complemented (what DPDK's offload expects).
-        const auto pseudo = static_cast<uint16_t>(~checksum_finish(pseudo_header_sum(kOurIp, kPeerIp, 17, 18)));
-        EXPECT_EQ(udp.checksum(), pseudo);
-        EXPECT_EQ(burst[0].meta().tx_flags, 0);  // ARP: nothing to offload
-        for (size_t i = 0; i < n; ++i) burst[i].reset();
-        (void)stack.udp().close(*sock);
-    }
+    Stack& stack = *offload_stack_;
+    EXPECT_EQ(stack.l4_checksum_mode(), ChecksumMode::kOffload);
+    auto sock = stack.udp().bind({Ipv4Address::any(), 5000});
+    ASSERT_TRUE(sock.ok());
+    ASSERT_TRUE(stack.udp().send_to(*sock, {kPeerIp, 53}, pattern_bytes(10)).ok());
+    stack.poll();
+    // The packet itself: its meta travels with the buffer over the memory link.
+    std::array<Packet, 32> burst;
+    const size_t n = link_.b().rx_burst(burst);
+    ASSERT_EQ(n, 2u);  // the ARP reply, then the datagram
+    const Packet& p = burst[1];
+    EXPECT_EQ(p.meta().tx_flags, PacketMeta::kTxIpCsum | PacketMeta::kTxUdpCsum);
+    EXPECT_EQ(p.meta().l2_len, 14);
+    EXPECT_EQ(p.meta().l3_len, 20);
+    Ipv4Packet ip(p.bytes().subspan(14));
+    EXPECT_EQ(ip.header_checksum(), 0);  // left to the device
+    UdpDatagram udp(ip.payload());
+    // The pseudo-header sum, folded, not complemented (what DPDK's offload expects).
+    const auto pseudo = static_cast<uint16_t>(~checksum_finish(pseudo_header_sum(kOurIp, kPeerIp, 17, 18)));
+    EXPECT_EQ(udp.checksum(), pseudo);
+    EXPECT_EQ(burst[0].meta().tx_flags, 0);  // ARP: nothing to offload
+    for (size_t i = 0; i < n; ++i) burst[i].reset();
+    (void)stack.udp().close(*sock);
 }
 
 // Packets from a connection's RouteCache ask the device for the same offloads as the full path.
 TEST_F(OffloadTest, CachedRouteKeepsTheOffloadRequests) {
-    {
-        Stack& stack = *offload_stack_;
-        IpHost& host = stack;
-        RouteCache cache;
-        for (int i = 0; i < 2; ++i) {  // the full path (filling the cache), then the cache
-            Packet pkt = host.alloc_tx();
-            ASSERT_TRUE(pkt);
-            std::memset(pkt.append(20), 0, 20);
-            host.send_ipv4(std::move(pkt), Ipv4Repr{.dst_addr = kPeerIp, .protocol = 6, .ttl = 64}, &cache);
-        }
-        EXPECT_NE(cache.generation, 0u);
-        stack.poll();
-        std::array<Packet, 32> burst;
-        const size_t n = link_.b().rx_burst(burst);
-        ASSERT_EQ(n, 3u);  // the ARP reply, then both packets
-        for (size_t i = 1; i < n; ++i) {
-            const Packet& p = burst[i];
-            EXPECT_EQ(p.meta().tx_flags, PacketMeta::kTxIpCsum | PacketMeta::kTxTcpCsum) << i;
-            EXPECT_EQ(p.meta().l2_len, 14) << i;
-            EXPECT_EQ(p.meta().l3_len, 20) << i;
-            Ipv4Packet ip(p.bytes().subspan(14));
-            EXPECT_EQ(ip.header_checksum(), 0) << i;  // left to the device
-            EXPECT_EQ(ip.total_len(), 40) << i;
-        }
-        for (size_t i = 0; i < n; ++i) burst[i].reset();
+    Stack& stack = *offload_stack_;
+    IpHost& host = stack;
+    RouteCache cache;
+    for (int i = 0; i < 2; ++i) {  // the full path (filling the cache), then the cache
+        Packet pkt = host.alloc_tx();
+        ASSERT_TRUE(pkt);
+        std::memset(pkt.append(20), 0, 20);
+        host.send_ipv4(std::move(pkt), Ipv4Repr{.dst_addr = kPeerIp, .protocol = 6, .ttl = 64}, &cache);
     }
+    EXPECT_NE(cache.generation, 0u);
+    stack.poll();
+    std::array<Packet, 32> burst;
+    const size_t n = link_.b().rx_burst(burst);
+    ASSERT_EQ(n, 3u);  // the ARP reply, then both packets
+    for (size_t i = 1; i < n; ++i) {
+        const Packet& p = burst[i];
+        EXPECT_EQ(p.meta().tx_flags, PacketMeta::kTxIpCsum | PacketMeta::kTxTcpCsum) << i;
+        EXPECT_EQ(p.meta().l2_len, 14) << i;
+        EXPECT_EQ(p.meta().l3_len, 20) << i;
+        Ipv4Packet ip(p.bytes().subspan(14));
+        EXPECT_EQ(ip.header_checksum(), 0) << i;  // left to the device
+        EXPECT_EQ(ip.total_len(), 40) << i;
+    }
+    for (size_t i = 0; i < n; ++i) burst[i].reset();
 }
 
 TEST_F(IpHostTest, FramesTheDeviceRefusesStayQueued) {

@@ -103,10 +103,15 @@ class Tracker:
                     if c.tmac is None and Ether in p:
                         c.tmac = p[Ether].src
             elif ip.src == self.kip and t.dport == self.port and t.sport not in self.frozen:
+                f = int(t.flags)
+                if (f & 0x12) == 0x02:
+                    # The client's SYN opens a new connection: a client port is reused after an
+                    # earlier transfer's connection closed, and that one's sequence numbers must
+                    # not stand for this one's (they once set server_nxt 2^31 away).
+                    self.conns[t.sport] = Conn()
                 c = self.conns.setdefault(t.sport, Conn())
                 if Ether in p:
                     c.kmac, c.tmac = p[Ether].src, p[Ether].dst
-                f = int(t.flags)
                 if f & 0x02:
                     for kind, value in t.options:
                         if kind == "MSS":

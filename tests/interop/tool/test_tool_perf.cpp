@@ -17,6 +17,19 @@ Running start_perf_server(PeerKind kind, int port) {
     return start_on_peer(kind, {"perf", "server"}, {"--port", std::to_string(port)}, "perf server: tachyon");
 }
 
+// The server's counters (`tachyon stat`), from a snapshot published after its last connection
+// closed: the client exiting does not mean the server has read everything yet (the kernel may
+// still be sending the last segments and the FIN).
+std::string stat_after_last_close(const Process& server) {
+    const std::string pid = std::to_string(server.pid());
+    std::string stat;
+    for (auto deadline = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < deadline;) {
+        stat = run({tachyon_bin(), "stat", "--pid", pid, "--json"}, 20s).out;
+        if (number_after(stat, "\"tcp_connections\":") == 0) break;
+    }
+    return stat;
+}
+
 TEST(Perf, ServerAnswersSockperfPingPong) {
     const int port = next_port();
     Running r = start_perf_server(primary_kind(), port);
@@ -52,6 +65,8 @@ TEST(Perf, ServerTakesSockperfThroughput) {
     const long long sent = number_after(s.out, "Total of");
     EXPECT_GT(sent, 1000) << s.out;
     EXPECT_NE(s.out.find("Summary: BandWidth is"), std::string::npos) << s.out;
+    const std::string stat = stat_after_last_close(*r.tachyon);
+    EXPECT_EQ(number_after(stat, "\"tcp_connections\":"), 0) << stat;
     stop_cleanly(r);
     // Everything sockperf sent arrived and was parsed as messages (warm-up messages included).
     const std::string out = r.tachyon->output();
@@ -115,13 +130,7 @@ TEST(Perf, ServerKeepsUpWithShortConnectionsInFlight) {
     ASSERT_EQ(c.status, 0) << c.out;
     const long long count = number_after(c.out, "\"count\":");
     EXPECT_GT(count, 100) << c.out;
-    // The server's counters, from a snapshot published after the last connection closed.
-    const std::string pid = std::to_string(r.tachyon->pid());
-    std::string stat;
-    for (auto deadline = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < deadline;) {
-        stat = run({tachyon_bin(), "stat", "--pid", pid, "--json"}, 20s).out;
-        if (number_after(stat, "\"tcp_connections\":") == 0) break;
-    }
+    const std::string stat = stat_after_last_close(*r.tachyon);
     EXPECT_EQ(number_after(stat, "\"tcp_connections\":"), 0) << stat;
     EXPECT_GE(number_after(stat, "\"tcp_passive_opens\":"), count) << stat;
     EXPECT_EQ(number_after(stat, "\"tcp_table_full\":"), 0) << stat;

@@ -27,8 +27,9 @@ int run_httpd(const HttpdOptions& opt) {
     if (!root) return report_error("httpd", root.error());
     HostConfig hc;
     hc.sockets.max_sockets = static_cast<size_t>(opt.max_connections) + 1;
-    // A connection the server closes (HTTP/1.0, Connection: close) waits out TIME-WAIT in the TCP
-    // table: room for as many of those as open connections.
+    // A connection the server closes (HTTP/1.0, Connection: close) keeps its slot until its FIN is
+    // acknowledged (room for as many of those as open connections), then waits out TIME-WAIT as
+    // a compact record (TcpConfig::max_time_wait: as many as slots).
     hc.sockets.tcp.max_connections = static_cast<size_t>(opt.max_connections) * 2;
     hc.sockets.tcp.time_wait = Duration::from_ns(static_cast<int64_t>(opt.time_wait * 1e9));
     auto host = NetHost::open(opt.net, "httpd", hc);
@@ -70,8 +71,8 @@ void add_httpd_command(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1, 60000))
         ->capture_default_str();
     cmd->add_option("--time-wait", opt->time_wait,
-                    "seconds a connection the server closed stays in TIME-WAIT, holding a TCP table slot (RFC 9293: "
-                    "2 MSL = 60); lower it for many short non-keep-alive connections")
+                    "seconds a connection the server closed stays in TIME-WAIT, as a compact record (RFC 9293: "
+                    "2 MSL = 60; at most twice --max-connections of them, the oldest gives way)")
         ->check(CLI::Range(0.0, 240.0))
         ->capture_default_str();
     cmd->add_flag("--log", opt->log, "a line per request on stdout");

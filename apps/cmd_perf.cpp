@@ -43,6 +43,7 @@ struct PerfClientOptions {
     double time_wait = 60;
     double time_wait_reuse_delay_ms = 1000;
     int max_connections = 16384;
+    int max_time_wait = 16384;
     int kernel_mss = 0;
 };
 
@@ -109,9 +110,10 @@ int run_client(const PerfClientOptions& opt) {
         hc.sockets.tcp.time_wait = seconds(opt.time_wait);
         hc.sockets.tcp.time_wait_reuse_delay = seconds(opt.time_wait_reuse_delay_ms / 1e3);
         if (opt.test == Test::kCps) {
-            // Connections come and go, and each waits out TIME-WAIT in the table: many slots, small rings.
+            // Connections come and go, and each waits out TIME-WAIT as a record: small rings.
             hc.sockets.max_sockets = 1024;
             hc.sockets.tcp.max_connections = static_cast<size_t>(opt.max_connections);
+            hc.sockets.tcp.max_time_wait = static_cast<size_t>(opt.max_time_wait);
             hc.sockets.tcp.defaults.send_buffer = 16 * 1024;
             hc.sockets.tcp.defaults.receive_buffer = 16 * 1024;
         }
@@ -238,6 +240,10 @@ void add_perf_command(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1.0, 60000.0))
         ->capture_default_str();
     client->add_option("--max-connections", co->max_connections, "cps: Tachyon's TCP table size")
+        ->check(CLI::Range(16, 1 << 20))
+        ->capture_default_str();
+    client->add_option("--max-time-wait", co->max_time_wait,
+                       "cps: Tachyon's TIME-WAIT records, the oldest gives way beyond (Linux tcp_max_tw_buckets)")
         ->check(CLI::Range(16, 1 << 20))
         ->capture_default_str();
     client->callback([co, &exit_code, client] {

@@ -341,6 +341,7 @@ void NetHost::snapshot(StatSnapshot& s) {
     s.pool_in_use = stack_->pool().in_use();
     s.pool_capacity = stack_->pool().capacity();
     s.tcp_connections = sockets_->tcp().connections_in_use();
+    s.tcp_time_wait = sockets_->tcp().time_wait_records();
     s.open_sockets = sockets_->open_sockets();
     // Forget closed sockets, then describe the rest.
     std::erase_if(tracked_, [&](SocketId id) { return !sockets_->is_open(id); });

@@ -22,7 +22,7 @@ namespace tachyon::apps {
 namespace {
 
 constexpr uint64_t kMagic = 0x5441435953544154;  // "TATSYCAT": a Tachyon stat file
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: tcp_time_wait
 constexpr size_t kWords = sizeof(StatSnapshot) / sizeof(uint64_t);
 static_assert(sizeof(StatSnapshot) % sizeof(uint64_t) == 0);
 static_assert(std::is_trivially_copyable_v<StatSnapshot>);
@@ -200,7 +200,8 @@ void print_counters(std::FILE* out, const StatSnapshot& s, bool all) {
     for_each_tcp_counter(s.tcp, [&](const char* name, uint64_t v) {
         if (v != 0 || all) std::fprintf(out, "    %" PRIu64 " %s\n", v, name);
     });
-    std::fprintf(out, "    %" PRIu64 " connections in the TCP table\n", s.tcp_connections);
+    std::fprintf(out, "    %" PRIu64 " connections in the TCP table, %" PRIu64 " in TIME-WAIT records\n",
+                 s.tcp_connections, s.tcp_time_wait);
     std::fprintf(out, "Device:\n");
     const DeviceStats& d = s.device_stats;
     std::fprintf(out,
@@ -252,8 +253,8 @@ void print_json(std::FILE* out, const StatSnapshot& s) {
                  ", \"tx_bytes\": %" PRIu64 ", \"rx_dropped\": %" PRIu64 ", \"tx_dropped\": %" PRIu64 "},\n",
                  d.rx_packets, d.rx_bytes, d.tx_packets, d.tx_bytes, d.rx_dropped, d.tx_dropped);
     std::fprintf(out, " \"pool_in_use\": %" PRIu64 ", \"pool_capacity\": %" PRIu64 ", \"tcp_connections\": %" PRIu64
-                      ", \"open_sockets\": %" PRIu64 ",\n \"connections\": [",
-                 s.pool_in_use, s.pool_capacity, s.tcp_connections, s.open_sockets);
+                      ", \"tcp_time_wait\": %" PRIu64 ", \"open_sockets\": %" PRIu64 ",\n \"connections\": [",
+                 s.pool_in_use, s.pool_capacity, s.tcp_connections, s.tcp_time_wait, s.open_sockets);
     for (uint32_t i = 0; i < s.connection_count && i < StatSnapshot::kMaxConnections; ++i) {
         const StatConnection& c = s.connections[i];
         std::fprintf(out,

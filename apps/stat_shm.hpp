@@ -75,7 +75,8 @@ struct StatSnapshot {
     DeviceStats device_stats;
     uint64_t pool_in_use = 0;
     uint64_t pool_capacity = 0;
-    uint64_t tcp_connections = 0;  // TCP layer slots in use (TIME-WAIT included)
+    uint64_t tcp_connections = 0;  // TCP layer slots in use (TIME-WAIT only while the user holds it)
+    uint64_t tcp_time_wait = 0;    // orphans' TIME-WAIT records
     uint64_t open_sockets = 0;
 
     uint32_t connection_count = 0;

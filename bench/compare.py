@@ -173,9 +173,9 @@ def client_cmd(args, tachyon, pair, test, sock, port):
         cmd += ["--dev", memif_dev(sock, "client"), "--ip", MEMIF_CLIENT_IP + "/24", "--idle", "busy",
                 "--no-stat-shm", MEMIF_SERVER_IP]
         if cps:
-            # TIME-WAIT lasts --time-wait, bounded as this kernel bounds its own: a full table gives
-            # the oldest TIME-WAIT's slot to a new connection, as Linux beyond tcp_max_tw_buckets.
-            cmd += ["--time-wait", str(args.time_wait), "--max-connections", str(kernel_max_tw_buckets())]
+            # TIME-WAIT lasts --time-wait, bounded as this kernel bounds its own: beyond that many
+            # records the oldest gives way, as Linux beyond tcp_max_tw_buckets.
+            cmd += ["--time-wait", str(args.time_wait), "--max-time-wait", str(kernel_max_tw_buckets())]
             cmd += ["--time-wait-reuse-delay", str(args.time_wait_reuse_delay)]
     else:
         cmd += ["--kernel", "--idle", "busy" if pair == "kernel" else "backoff", "127.0.0.1:%d" % port]

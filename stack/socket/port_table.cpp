@@ -2,9 +2,12 @@
 
 #include <cerrno>
 
+#include "stack/tcp/tcp_layer.hpp"
+
 namespace tachyon {
 
-PortTable::PortTable(size_t capacity) : holders_(capacity == 0 ? 1 : capacity), heads_(65536, kNone) {
+PortTable::PortTable(size_t capacity, const TcpLayer* tcp)
+    : tcp_(tcp), holders_(capacity == 0 ? 1 : capacity), heads_(65536, kNone) {
     free_.reserve(holders_.size());
     for (size_t i = holders_.size(); i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
 }
@@ -19,7 +22,8 @@ bool PortTable::conflict(const Holder& existing, Ipv4Address addr, bool reuse) {
 bool PortTable::alive(const Holder& h) const {
     if (h.orphan == nullptr) return true;
     const TcpConnection& c = *h.orphan;
-    return c.in_use && c.generation == h.orphan_generation && c.state != TcpState::kClosed;
+    if (c.in_use && c.generation == h.orphan_generation) return c.state != TcpState::kClosed;
+    return tcp_ != nullptr && tcp_->find_time_wait(h.orphan_tuple) != nullptr;
 }
 
 uint32_t PortTable::sweep(uint16_t port) {
@@ -104,6 +108,7 @@ void PortTable::orphan(uint32_t h, const TcpConnection* c) {
     Holder& holder = holders_[h];
     holder.orphan = c;
     holder.orphan_generation = c->generation;
+    holder.orphan_tuple = c->tuple;
     holder.listening = false;
     holder.addr = c->tuple.local_addr;
 }

@@ -18,6 +18,10 @@
 #include "lib/random.hpp"
 #include "lib/result.hpp"
 #include "stack/tcp/tcp_connection.hpp"
+
+namespace tachyon {
+class TcpLayer;
+}
 #include "stack/wire/ipv4_address.hpp"
 
 namespace tachyon {
@@ -33,7 +37,8 @@ public:
         bool explicit_bind = true;  // false: a port connect() chose (shareable by 4-tuple)
     };
 
-    explicit PortTable(size_t capacity);
+    // tcp: where an orphan's TIME-WAIT record is looked up (nullptr: none are).
+    PortTable(size_t capacity, const TcpLayer* tcp);
 
     // bind(): a new holder after the conflict check. EADDRINUSE on conflict, ENOBUFS when full.
     Result<uint32_t> bind(const Claim& c);
@@ -51,8 +56,9 @@ public:
     void set_listening(uint32_t h, bool on);
     void set_reuse(uint32_t h, bool on);
     // The holder's socket closed but its connection lives on (FIN-WAIT, TIME-WAIT ...): the port
-    // stays held until the connection is gone. The TCP layer keeps connections in a fixed array
-    // that never moves, so the pointer stays readable; a changed generation means the slot went.
+    // stays held until the connection is gone, and then while the TIME-WAIT record it left on
+    // its tuple lasts. The TCP layer keeps connections in a fixed array that never moves, so the
+    // pointer stays readable; a changed generation means the slot went.
     void orphan(uint32_t h, const TcpConnection* c);
     void release(uint32_t h);
     // Drops every orphan whose connection is gone (O(capacity)).
@@ -72,6 +78,7 @@ private:
         bool listening = false;
         const TcpConnection* orphan = nullptr;  // set once the socket closed
         uint32_t orphan_generation = 0;
+        TcpTuple orphan_tuple;
         uint32_t prev = kNone;
         uint32_t next = kNone;
     };
@@ -86,6 +93,7 @@ private:
     Result<uint32_t> insert(const Claim& c);
     void unlink(uint32_t h);
 
+    const TcpLayer* tcp_;
     std::vector<Holder> holders_;
     std::vector<uint32_t> heads_;  // per port: first holder or kNone
     std::vector<uint32_t> free_;

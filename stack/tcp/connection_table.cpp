@@ -45,12 +45,7 @@ TcpConnection* ConnectionTable::get(TcpHandle h) {
 }
 
 size_t ConnectionTable::bucket_of(const TcpTuple& t) const {
-    // A keyed multiply-fold (as wyhash's mum): cheap, and unpredictable without the key.
-    __extension__ typedef unsigned __int128 u128;
-    const uint64_t a = ((uint64_t{t.local_addr.value} << 32) | t.remote_addr.value) ^ key0_;
-    const uint64_t b = ((uint64_t{t.local_port} << 16) | t.remote_port) ^ key1_;
-    const u128 m = static_cast<u128>(a) * b;
-    return static_cast<size_t>(static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64)) & mask_;
+    return static_cast<size_t>(tuple_hash(t, key0_, key1_)) & mask_;
 }
 
 TcpConnection* ConnectionTable::find(const TcpTuple& t) {

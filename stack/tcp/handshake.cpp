@@ -125,7 +125,7 @@ void TcpLayer::listen_input(TcpListener& l, const TcpTuple& t, const TcpRepr& se
         ++counters_.accept_queue_full;
         return;
     }
-    TcpConnection* c = allocate_connection();
+    TcpConnection* c = table_.allocate();
     if (c == nullptr) {
         ++counters_.table_full;
         return;

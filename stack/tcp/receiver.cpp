@@ -1,19 +1,15 @@
-// SEGMENT ARRIVES in SYN-RECEIVED and the synchronized states: RFC 9293 3.10.7.4, its steps
-// numbered as the RFC numbers them, with RFC 5961 (sections 3-5) and PAWS (RFC 7323 5.3). The
-// receiver updates the TCB and returns what to send; sender.cpp emits it.
+// SEGMENT ARRIVES in SYN-RECEIVED and the synchronized states but TIME-WAIT (time_wait.cpp): RFC
+// 9293 3.10.7.4, its steps numbered as the RFC numbers them, with RFC 5961 (sections 3-5) and
+// PAWS (RFC 7323 5.3). The receiver updates the TCB and returns what to send; sender.cpp emits it.
 #include <algorithm>
 #include <cerrno>
 
+#include "stack/tcp/receive_checks.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 
 namespace tachyon {
 
 namespace {
-// RFC 7323 5.5: TS.Recent older than 24 days is no longer a valid reference.
-constexpr Duration kPawsIdle = Duration::from_secs(24 * 24 * 3600);
-
-bool ts_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
-
 std::optional<uint32_t> echoed(const TcpRepr& seg) {
     if (!seg.timestamp) return std::nullopt;
     return seg.timestamp->tsecr;
@@ -23,21 +19,14 @@ std::optional<uint32_t> echoed(const TcpRepr& seg) {
 RxActions TcpLayer::segment_arrives(TcpConnection& c, const TcpRepr& seg) {
     RxActions out;
     if (c.state == TcpState::kSynReceived && syn_received_special(c, seg, out)) return out;
-    if (paws_rejects(c, seg)) {  // RFC 7323 5.3 R1, before the sequence number test
+    if (rx_checks::paws_rejects(c.tcb, host_.now(), seg)) {  // RFC 7323 5.3 R1
         ++counters_.paws_rejected;
         out.ack = true;
         return out;
     }
     SegmentText text;
     if (!check_sequence(c, seg, out, text)) return out;  // first
-    // RFC 7323 5.3 R3 (4.3): remember the timestamp of a segment that is not beyond what we
-    // have acknowledged. A stale TS.Recent (5.5) is replaced unconditionally.
-    if (c.tcb.ts_ok && seg.timestamp && seg.seq_number <= c.tcb.last_ack_sent &&
-        (!ts_before(seg.timestamp->tsval, c.tcb.ts_recent) ||
-         host_.now() - c.tcb.ts_recent_age > kPawsIdle)) {
-        c.tcb.ts_recent = seg.timestamp->tsval;
-        c.tcb.ts_recent_age = host_.now();
-    }
+    rx_checks::update_ts_recent(c.tcb, host_.now(), seg);
     if (seg.control == TcpControl::kRst) {  // second
         process_rst(c, seg, out);
         return out;
@@ -78,36 +67,16 @@ bool TcpLayer::syn_received_special(TcpConnection& c, const TcpRepr& seg, RxActi
     return true;
 }
 
-bool TcpLayer::paws_rejects(TcpConnection& c, const TcpRepr& seg) {
-    if (!c.tcb.ts_ok || !seg.timestamp || seg.control == TcpControl::kRst) return false;
-    if (host_.now() - c.tcb.ts_recent_age > kPawsIdle) return false;
-    return ts_before(seg.timestamp->tsval, c.tcb.ts_recent);
-}
-
 // First step: the acceptability test (3.10.7.4 table), then trimming to the window.
 bool TcpLayer::check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& out, SegmentText& text) {
     const SeqNum nxt = c.tcb.rcv_nxt;
     const uint32_t wnd = c.rcv_buf.window();
-    const uint32_t len = seg.segment_len();
-    const SeqNum seq = seg.seq_number;
-    bool ok;
-    if (len == 0) {
-        ok = wnd == 0 ? seq == nxt : seq_in_window(seq, nxt, nxt + wnd);
-    } else if (wnd == 0) {
-        // "special allowance should be made to accept valid ACKs, URGs, and RSTs": a segment at
-        // RCV.NXT is taken for its control information; its text is trimmed away below.
-        ok = seq == nxt;
-    } else {
-        ok = seq_in_window(seq, nxt, nxt + wnd) || seq_in_window(seq + (len - 1), nxt, nxt + wnd);
-    }
-    if (!ok) {
+    if (!rx_checks::sequence_acceptable(nxt, wnd, seg)) {
         if (seg.control == TcpControl::kRst) {
             ++counters_.rst_out_of_window;
             return false;
         }
         ++counters_.out_of_window;
-        // TIME-WAIT: a retransmitted FIN restarts the 2 MSL timeout (3.10.7.4 eighth step).
-        if (c.state == TcpState::kTimeWait && seg.control == TcpControl::kFin) enter_time_wait(c);
         // RFC 5961 4.2: a SYN is answered with a challenge ACK irrespective of its sequence.
         if (seg.control == TcpControl::kSyn) {
             out.challenge_ack = true;
@@ -116,23 +85,9 @@ bool TcpLayer::check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& o
         }
         return false;
     }
-    // Keep only the part inside the window; a FIN survives only if all the data before it did.
-    SeqNum data_seq = seg.control == TcpControl::kSyn ? seq + 1 : seq;
-    std::span<const std::byte> data = seg.payload;
-    bool fin = seg.control == TcpControl::kFin;
-    if (data_seq < nxt) {
-        const uint32_t old = static_cast<uint32_t>(nxt - data_seq);
-        if (old > data.size()) fin = false;  // the FIN itself was already received
-        data = data.subspan(std::min<size_t>(old, data.size()));
-        data_seq = nxt;
-    }
-    const uint32_t room = static_cast<uint32_t>((nxt + wnd) - data_seq);
-    if (data.size() > room) {
-        data = data.first(room);
-        fin = false;
-        out.ack = true;
-    }
-    text = SegmentText{data_seq, data, fin};
+    bool cut = false;
+    text = rx_checks::trim_to_window(nxt, wnd, seg, cut);
+    if (cut) out.ack = true;
     return true;
 }
 
@@ -155,7 +110,7 @@ void TcpLayer::process_rst(TcpConnection& c, const TcpRepr& seg, RxActions& out)
         case TcpState::kCloseWait:
             enter_closed(c, ECONNRESET);
             return;
-        default:  // CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED and delete the TCB
+        default:  // CLOSING, LAST-ACK: enter CLOSED and delete the TCB
             enter_closed(c, 0);
             return;
     }
@@ -356,13 +311,9 @@ void TcpLayer::ack_by_turn_end(const TcpConnection& c, RxActions& out) {
 void TcpLayer::process_fin(TcpConnection& c, const SegmentText& text, RxActions& out) {
     if (c.state == TcpState::kClosed) return;
     if (c.rcv_fin) {
-        // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer's FIN was taken already, RCV.NXT is
-        // past it and stays there; another FIN is acknowledged and, in TIME-WAIT, restarts the
-        // 2 MSL timeout.
-        if (text.fin) {
-            out.ack = true;
-            if (c.state == TcpState::kTimeWait) enter_time_wait(c);
-        }
+        // CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN was taken already, RCV.NXT is past it
+        // and stays there; another FIN is acknowledged.
+        if (text.fin) out.ack = true;
         return;
     }
     bool fin = false;

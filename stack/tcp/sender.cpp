@@ -50,6 +50,7 @@ void TcpLayer::end_turn() {
         c.on_turn_list = false;
         if (c.ack_owed && c.state != TcpState::kClosed && c.state != TcpState::kSynSent) send_ack(c);
         c.ack_owed = false;
+        finish(c);  // an orphan that waited for this ACK to enter its TIME-WAIT record
     }
     turn_acks_.clear();
 }
@@ -264,8 +265,8 @@ TcpPlainHeader TcpLayer::plain_template(TcpConnection& c, SeqNum seq) {
 
 // RFC 7323 section 4.1 allows any clock from 1 ms to 1 s per tick; 1 ms as Linux, offset per
 // connection.
-uint32_t TcpLayer::tsval(const TcpConnection& c) const {
-    return static_cast<uint32_t>(host_.now().ns() / 1'000'000) + c.tcb.ts_offset;
+uint32_t TcpLayer::tsval(uint32_t ts_offset) const {
+    return static_cast<uint32_t>(host_.now().ns() / 1'000'000) + ts_offset;
 }
 
 namespace {

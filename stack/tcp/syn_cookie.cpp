@@ -47,7 +47,7 @@ bool TcpLayer::cookie_ack(TcpListener& l, const TcpTuple& t, const TcpRepr& seg)
         ++counters_.accept_queue_full;
         return true;
     }
-    TcpConnection* c = allocate_connection();
+    TcpConnection* c = table_.allocate();
     if (c == nullptr) {
         ++counters_.table_full;
         return true;

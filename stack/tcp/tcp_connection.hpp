@@ -68,17 +68,11 @@ struct alignas(64) TcpConnection {
     TcpState state = TcpState::kClosed;
     TcpTuple tuple;
 
-    // Listener linkage of a passively opened child and the orphaned TIME-WAIT linkage
-    // (time_wait_list.hpp, oldest first), intrusive lists without allocation. In the first cache
-    // line with the identity and the state: taking over a TIME-WAIT slot that has long left the
-    // cache reads them all (time_wait_reusable, finish, the list's unlinking).
+    // Listener linkage of a passively opened child, an intrusive list without allocation.
     uint32_t listener = kNoIndex;
     uint32_t q_prev = kNoIndex;
     uint32_t q_next = kNoIndex;
-    uint32_t tw_prev = kNoIndex;
-    uint32_t tw_next = kNoIndex;
     ListenQueue queue = ListenQueue::kNone;
-    bool in_time_wait_list = false;
 
     RouteCache route;  // the stack's headers for this tuple (IpHost::send_ipv4)
     TcpConnConfig config;

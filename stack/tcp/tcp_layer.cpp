@@ -13,6 +13,9 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
       buffers_(config.buffer_cache_bytes, config.max_buffer_memory),
       table_(config.max_connections, host.random().next_u64(), host.random().next_u64()),
       listeners_(config.max_listeners),
+      time_wait_(config.max_time_wait != 0 ? config.max_time_wait : config.max_connections, host.random().next_u64(),
+                 host.random().next_u64()),
+      time_wait_expiry_(&TcpLayer::on_time_wait_expiry, this),
       challenge_window_start_(host.now()),
       cookies_(host.random()) {
     for (size_t i = 0; i < table_.capacity(); ++i) {
@@ -109,16 +112,19 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
     } else if (!host_.is_local(local.addr)) {
         return Result<TcpHandle>::fail(EADDRNOTAVAIL, "local address is not ours");
     }
-    // A connection in TIME-WAIT on the tuple that this open may take over (time_wait_reusable).
-    TcpConnection* old = nullptr;
+    // An orphan's TIME-WAIT on the tuple that this open may take over (time_wait_reusable).
+    TimeWaitRecord* old = nullptr;
     if (local.port == 0) {
         const auto pick = ephemeral_port(local.addr, remote);
         if (!pick) return Result<TcpHandle>::fail(EADDRNOTAVAIL, "no ephemeral port left");
         local.port = pick->port;
         old = pick->time_wait;
     } else {
-        old = table_.find({local.addr, local.port, remote.addr, remote.port});
-        if (old != nullptr && !time_wait_reusable(*old)) return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
+        const TcpTuple wanted{local.addr, local.port, remote.addr, remote.port};
+        old = time_wait_.find(wanted);
+        if (table_.find(wanted) != nullptr || (old != nullptr && !time_wait_reusable(*old))) {
+            return Result<TcpHandle>::fail(EADDRINUSE, "connection exists");
+        }
     }
     const TcpTuple t{local.addr, local.port, remote.addr, remote.port};
     std::optional<SeqNum> iss_floor;
@@ -126,11 +132,10 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
         // The new incarnation starts above the old one's sequence space, as a SYN accepted in
         // TIME-WAIT does (RFC 6191; Linux: its SND.NXT + 64 KiB + 2).
         ++counters_.time_wait_reused;
-        iss_floor = old->tcb.snd_nxt + 65535 + 2;
-        enter_closed(*old, 0);
-        finish(*old);
+        iss_floor = old->snd_nxt + 65535 + 2;
+        time_wait_.remove(*old);
     }
-    TcpConnection* c = allocate_connection();
+    TcpConnection* c = table_.allocate();
     if (c == nullptr) {
         ++counters_.table_full;
         return Result<TcpHandle>::fail(ENOBUFS, "connection table full");
@@ -164,10 +169,12 @@ std::optional<TcpLayer::EphemeralPort> TcpLayer::ephemeral_port(Ipv4Address loca
         const auto port = static_cast<uint16_t>(first + (start + i) % count);
         if (listeners_.port_taken(port)) continue;
         if (port_filter_ != nullptr && !port_filter_(port_filter_ctx_, port)) continue;
-        TcpConnection* c = table_.find({local, port, remote.addr, remote.port});
-        if (c == nullptr || time_wait_reusable(*c)) {
+        const TcpTuple t{local, port, remote.addr, remote.port};
+        if (table_.find(t) != nullptr) continue;
+        TimeWaitRecord* r = time_wait_.find(t);
+        if (r == nullptr || time_wait_reusable(*r)) {
             ephemeral_next_ += i + 1;
-            return EphemeralPort{port, c};
+            return EphemeralPort{port, r};
         }
     }
     return std::nullopt;
@@ -322,7 +329,6 @@ Result<void> TcpLayer::close(TcpHandle h) {
         if (c->state == TcpState::kFinWait2) arm_fin_wait2(*c);
     }
     c->user_owned = false;
-    sync_time_wait_list(*c);
     finish(*c);
     return {};
 }
@@ -386,36 +392,6 @@ void TcpLayer::enter_closed(TcpConnection& c, int error) {
     // A child already in the accept queue stays there, dead, until accept() hands it out with its
     // error or the listener closes (Linux keeps a reset child in the accept queue).
     if (c.queue != ListenQueue::kAccept) detach_from_listener(c);
-    time_wait_.remove(table_, c);
-}
-
-// Linux's tcp_tw_reuse (tcp_twsk_unique): an active open may take the 4-tuple of an orphan in
-// TIME-WAIT when timestamps were on and the peer's last one is at least the reuse delay old:
-// the new connection's timestamps are then higher than any of the old one's, so the peer's PAWS
-// (RFC 7323 5) rejects the old duplicates that TIME-WAIT is there to absorb. Without it a client
-// making short connections to one server runs out of ephemeral ports for 2MSL.
-bool TcpLayer::time_wait_reusable(const TcpConnection& c) const {
-    return config_.time_wait_reuse && c.state == TcpState::kTimeWait && !c.user_owned &&
-           c.queue == ListenQueue::kNone && c.tcb.ts_ok &&
-           host_.now() - c.tcb.ts_recent_age >= std::max(config_.time_wait_reuse_delay, Duration::from_ms(1));
-}
-
-TcpConnection* TcpLayer::allocate_connection() {
-    TcpConnection* c = table_.allocate();
-    if (c != nullptr || time_wait_.empty()) return c;
-    TcpConnection& oldest = table_.slot(time_wait_.front());
-    ++counters_.time_wait_recycled;
-    enter_closed(oldest, 0);
-    finish(oldest);
-    return table_.allocate();
-}
-
-void TcpLayer::sync_time_wait_list(TcpConnection& c) {
-    if (c.in_use && c.state == TcpState::kTimeWait && !c.user_owned && c.queue == ListenQueue::kNone) {
-        if (!c.in_time_wait_list) time_wait_.push_back(table_, c);
-    } else {
-        time_wait_.remove(table_, c);
-    }
 }
 
 void TcpLayer::detach_from_listener(TcpConnection& c) {
@@ -426,6 +402,12 @@ void TcpLayer::detach_from_listener(TcpConnection& c) {
 }
 
 void TcpLayer::finish(TcpConnection& c) {
+    // An ACK owed by the end of the turn (the one of the FIN that ended in TIME-WAIT) leaves
+    // first: end_turn() finishes the connection again after sending it.
+    if (c.in_use && c.state == TcpState::kTimeWait && !c.user_owned && c.queue == ListenQueue::kNone &&
+        !c.on_turn_list) {
+        compact_time_wait(c);
+    }
     if (c.in_use && c.state == TcpState::kClosed && !c.user_owned && c.queue == ListenQueue::kNone) {
         // Whatever the buffers still hold (unread data after an abort) goes back to the pool now,
         // not when the slot is reused.

@@ -15,6 +15,8 @@
 //                   retransmit, RFC 6675 / RFC 6582 recovery, limited transmit, cwnd via the
 //                   congestion control ops
 //   timers.cpp      retransmission timeout (RFC 6298, RTO recovery), TIME-WAIT, FIN-WAIT-2
+//   time_wait.cpp   SEGMENT ARRIVES in TIME-WAIT, for a connection and for the compact record an
+//                   orphan leaves behind (time_wait_table.hpp), and that record's 2MSL expiry
 //   idle_timers.cpp persist (zero window), delayed ACK, keepalive, user timeout
 //   syn_cookie.cpp  SYN cookies (RFC 4987)
 //   tcp_options.cpp per-connection knobs for the socket options, and TCP_INFO-like statistics
@@ -39,7 +41,7 @@
 #include "stack/tcp/tcp_conn_stats.hpp"
 #include "stack/tcp/tcp_counters.hpp"
 #include "stack/tcp/tcp_types.hpp"
-#include "stack/tcp/time_wait_list.hpp"
+#include "stack/tcp/time_wait_table.hpp"
 #include "stack/wire/tcp.hpp"
 
 namespace tachyon {
@@ -159,6 +161,10 @@ public:
     const TcpCounters& counters() const { return counters_; }
     const TcpConfig& config() const { return config_; }
     size_t connections_in_use() const { return table_.in_use(); }
+    // Orphans in TIME-WAIT, held as compact records outside the connection table.
+    size_t time_wait_records() const { return time_wait_.size(); }
+    // The record of the orphan in TIME-WAIT on tuple t (read-only; tests and diagnostics).
+    const TimeWaitRecord* find_time_wait(const TcpTuple& t) const;
     // The memory behind connection buffers: in use, cached, failures (TcpConfig::max_buffer_memory).
     const BufferPool::Stats& buffer_stats() const { return buffers_.stats(); }
     // Frees the cached blocks (memory measurements).
@@ -172,26 +178,23 @@ private:
     void init_connection(TcpConnection& c, const TcpTuple& t, const TcpConnConfig& config);
     void enter_established(TcpConnection& c);
     void enter_closed(TcpConnection& c, int error);
-    void finish(TcpConnection& c);  // frees the slot once CLOSED and nobody holds it
-    // A free slot; when there is none, the oldest orphan in TIME-WAIT gives up its slot.
-    TcpConnection* allocate_connection();
-    bool time_wait_reusable(const TcpConnection& c) const;
-    // Links c into time_wait_ while it is an orphan in TIME-WAIT, unlinks it otherwise.
-    void sync_time_wait_list(TcpConnection& c);
+    // Frees the slot once CLOSED and nobody holds it; an orphan in TIME-WAIT leaves a compact
+    // record behind and frees its slot too.
+    void finish(TcpConnection& c);
     void detach_from_listener(TcpConnection& c);
     void maybe_window_update(TcpConnection& c);
-    // A port for an active open to remote: free, or held by a reusable TIME-WAIT connection
+    // A port for an active open to remote: free, or held by a reusable TIME-WAIT record
     // (time_wait), which the open then takes over.
     struct EphemeralPort {
         uint16_t port;
-        TcpConnection* time_wait;
+        TimeWaitRecord* time_wait;
     };
     std::optional<EphemeralPort> ephemeral_port(Ipv4Address local, TcpEndpoint remote);
     void shutdown_send(TcpConnection& c);
 
     // tcp_input.cpp.
     void closed_input(const TcpTuple& t, const TcpRepr& seg);
-    bool time_wait_accepts_syn(const TcpConnection& c, const TcpRepr& seg) const;
+    bool time_wait_accepts_syn(bool ts_ok, uint32_t ts_recent, SeqNum rcv_nxt, const TcpRepr& seg) const;
     void connection_input(TcpConnection& c, const TcpRepr& seg);
     void count_parse_error(WireError e);
 
@@ -208,7 +211,6 @@ private:
     // receiver.cpp.
     RxActions segment_arrives(TcpConnection& c, const TcpRepr& seg);
     bool syn_received_special(TcpConnection& c, const TcpRepr& seg, RxActions& out);
-    bool paws_rejects(TcpConnection& c, const TcpRepr& seg);
     bool check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& out, SegmentText& text);
     void process_rst(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out);
@@ -271,7 +273,8 @@ private:
     // TcpRepr builder; the rest go out as TcpPlainHeader.
     static bool carries_sack_blocks(const TcpConnection& c) { return c.tcb.sack_ok && c.rcv_buf.range_count() > 0; }
     uint16_t window_field(TcpConnection& c, bool syn);
-    uint32_t tsval(const TcpConnection& c) const;
+    uint32_t tsval(const TcpConnection& c) const { return tsval(c.tcb.ts_offset); }
+    uint32_t tsval(uint32_t ts_offset) const;  // TSval now with this offset
     // Header: TcpRepr or TcpPlainHeader (instantiated in sender.cpp).
     // route: the connection's cache, nullptr for segments of no connection (RST, SYN cookie).
     template <class Header>
@@ -295,6 +298,27 @@ private:
     void cancel_rtx(TcpConnection& c);  // the wheel's timer too: the connection is leaving
     void restart_rtx_after_ack(TcpConnection& c);
     void enter_time_wait(TcpConnection& c);
+
+    // time_wait.cpp.
+    // What a segment in TIME-WAIT asks for (time_wait_arrives).
+    struct TimeWaitActions {
+        bool ack = false;
+        bool challenge_ack = false;  // rate-limited (RFC 5961 section 7)
+        bool restart = false;        // the 2MSL wait starts again
+        bool close = false;          // an RST at RCV.NXT: CLOSED, the TCB goes
+    };
+    // The record of c's TIME-WAIT (and, computing its window field, the bookkeeping of the
+    // window an ACK of c would advertise).
+    TimeWaitRecord time_wait_record(TcpConnection& c);
+    TimeWaitActions time_wait_arrives(TimeWaitRecord& r, const TcpRepr& seg);
+    void send_time_wait_ack(TimeWaitRecord& r);
+    bool time_wait_ack_goes(const TimeWaitActions& a);
+    void time_wait_input(TcpConnection& c, const TcpRepr& seg);  // a connection still held
+    void time_wait_input(TimeWaitRecord& r, const TcpRepr& seg);  // an orphan's record
+    // Moves an orphan in TIME-WAIT into a record; c enters CLOSED (finish frees it).
+    void compact_time_wait(TcpConnection& c);
+    bool time_wait_reusable(const TimeWaitRecord& r) const;
+    static void on_time_wait_expiry(Timer& timer, Instant now);
     void arm_fin_wait2(TcpConnection& c);
 
     IpHost& host_;
@@ -303,7 +327,8 @@ private:
     BufferPool buffers_;  // before table_: the connections give their blocks back to it
     ConnectionTable table_;
     ListenerTable listeners_;
-    TimeWaitList time_wait_;  // orphans in TIME-WAIT, oldest first
+    TimeWaitTable time_wait_;  // orphans in TIME-WAIT, oldest first
+    Timer time_wait_expiry_;   // armed for the oldest record's expiry
     std::vector<uint32_t> turn_acks_;  // slots that owed an ACK this turn (defer_ack); capacity: the table's
     TcpCounters counters_;
     // RFC 5961 section 7 rate limit: challenge ACKs sent in the current one-second window.

@@ -143,9 +143,6 @@ void TcpLayer::enter_time_wait(TcpConnection& c) {
     host_.timers().cancel(c.persist_timer);
     host_.timers().cancel(c.keepalive_timer);
     host_.timers().arm(c.wait_timer, host_.now() + config_.time_wait);
-    // A restart of the 2MSL wait moves the connection to the back: the list stays in expiry order.
-    time_wait_.remove(table_, c);
-    sync_time_wait_list(c);
 }
 
 void TcpLayer::arm_fin_wait2(TcpConnection& c) {

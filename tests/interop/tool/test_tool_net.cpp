@@ -138,6 +138,11 @@ TEST(Stat, ReadsCountersAndConnectionsOfARunningServer) {
                        "    got += s.recv(4096)\n"
                        "print('connected', flush=True)\n"
                        "time.sleep(float(sys.argv[2]))\n");
+    // One request with "Connection: close" first: the server closes first and keeps TIME-WAIT.
+    const RunResult once = run(r.peer->kernel({"curl", "-sS", "-o", "/dev/null", "-H", "Connection: close",
+                                               "http://" + r.peer->tachyon_ip() + "/bytes/10"}),
+                               20s);
+    ASSERT_EQ(once.status, 0) << once.out;
     auto holder = Process::start(r.peer->kernel({"python3", script, r.peer->tachyon_ip(), "4"}));
     ASSERT_TRUE(holder->wait_output("connected", 20s)) << holder->output();
     std::this_thread::sleep_for(300ms);  // a snapshot is published every 100 ms
@@ -166,7 +171,8 @@ TEST(Stat, ReadsCountersAndConnectionsOfARunningServer) {
     ASSERT_EQ(json.status, 0) << json.out;
     EXPECT_NE(json.out.find("\"tool\": \"httpd\""), std::string::npos) << json.out;
     EXPECT_NE(json.out.find("\"state\": \"ESTABLISHED\""), std::string::npos) << json.out;
-    EXPECT_GE(number_after(json.out, "\"tcp_passive_opens\":"), 1) << json.out;
+    EXPECT_GE(number_after(json.out, "\"tcp_passive_opens\":"), 2) << json.out;
+    EXPECT_EQ(number_after(json.out, "\"tcp_time_wait\":"), 1) << json.out;  // the closed one's record
     EXPECT_GT(number_after(json.out, "\"rx_frames\":"), 0) << json.out;
 
     // Without --pid: every running Tachyon process, this one among them.

@@ -212,10 +212,11 @@ TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     expect(is_tcp({.flags = kFin | kAck, .seq = kServerIss + 19}));
     send(seg({.flags = kFin | kAck, .seq = nxt + 5, .ack = kServerIss + 20}));
     expect(is_tcp({.flags = kAck, .ack = nxt + 6}));
-    EXPECT_EQ(tcp().connections_in_use(), 1u);  // in TIME-WAIT
+    EXPECT_EQ(tcp().time_wait_records(), 1u);  // in TIME-WAIT, as a compact record
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
     EXPECT_EQ(buffers().in_use_bytes, 0u);
     host_.advance(Duration::from_secs(61));
-    EXPECT_EQ(tcp().connections_in_use(), 0u);
+    EXPECT_EQ(tcp().time_wait_records(), 0u);
     EXPECT_EQ(buffers().in_use_bytes, 0u);
     EXPECT_EQ(buffers().failures, 0u);
 }

@@ -1,5 +1,5 @@
 // The building blocks on their own: byte ring, reassembly ranges, the connection table's index,
-// the RFC 6298 estimator, SipHash and RFC 6528 ISNs.
+// the TIME-WAIT records' table, the RFC 6298 estimator, SipHash and RFC 6528 ISNs.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,6 +12,7 @@
 #include "stack/tcp/receive_buffer.hpp"
 #include "stack/tcp/rtt_estimator.hpp"
 #include "stack/tcp/siphash.hpp"
+#include "stack/tcp/time_wait_table.hpp"
 
 namespace tachyon {
 namespace {
@@ -94,6 +95,61 @@ TEST(ConnectionTable, IndexMatchesAReferenceMapUnderChurn) {
         EXPECT_EQ(t.find(c->tuple), c);
         EXPECT_EQ(t.get(c->handle()), c);
     }
+}
+
+// Churn against a reference: lookups by tuple through the hash chains (8 chain heads for up to 8
+// records of 200 tuples: chains of several), removal from the middle of a chain and of the age
+// list, renewal, and the age order (oldest first) that expiry and eviction follow.
+TEST(TimeWaitTable, MatchesAReferenceUnderChurnAndKeepsAgeOrder) {
+    TimeWaitTable t(8, 1, 2);
+    std::map<uint32_t, int64_t> ref;  // key -> "expiry" (a step counter, increasing)
+    Random rng(5);
+    auto tuple_of = [](uint32_t key) {
+        return TcpTuple{Ipv4Address{key * 7}, static_cast<uint16_t>(key), Ipv4Address{9}, static_cast<uint16_t>(key * 3)};
+    };
+    for (int64_t step = 1; step <= 20000; ++step) {
+        const uint32_t key = static_cast<uint32_t>(rng.below(200));
+        const TcpTuple tuple = tuple_of(key);
+        auto it = ref.find(key);
+        TimeWaitRecord* r = t.find(tuple);
+        ASSERT_EQ(r != nullptr, it != ref.end()) << step;
+        if (r != nullptr && rng.below(2) == 0) {
+            t.renew(*r, Instant::from_ns(step));
+            it->second = step;
+        } else if (r != nullptr) {
+            t.remove(*r);
+            ref.erase(it);
+            ASSERT_EQ(t.find(tuple), nullptr);
+        } else {
+            if (t.full()) {  // the caller's eviction: the oldest goes
+                TimeWaitRecord* oldest = t.oldest();
+                const auto min = std::min_element(ref.begin(), ref.end(),
+                                                  [](auto& a, auto& b) { return a.second < b.second; });
+                ASSERT_EQ(oldest->tuple, tuple_of(min->first));
+                ref.erase(min);
+                t.remove(*oldest);
+            }
+            TimeWaitRecord rec;
+            rec.tuple = tuple;
+            rec.expires = Instant::from_ns(step);
+            EXPECT_EQ(t.insert(rec).tuple, tuple);
+            ref[key] = step;
+        }
+        ASSERT_EQ(t.size(), ref.size());
+    }
+    for (auto& [key, expires] : ref) {
+        const TimeWaitRecord* r = t.find(tuple_of(key));
+        ASSERT_NE(r, nullptr);
+        EXPECT_EQ(r->expires, Instant::from_ns(expires));
+    }
+    // Draining from the oldest gives the records in expiry order.
+    int64_t last = 0;
+    while (TimeWaitRecord* r = t.oldest()) {
+        EXPECT_GT(r->expires.ns(), last);
+        last = r->expires.ns();
+        t.remove(*r);
+    }
+    EXPECT_EQ(t.size(), 0u);
 }
 
 TEST(ConnectionTable, StaleHandlesAreRejected) {

@@ -185,8 +185,9 @@ TEST_F(Reset, RstResetsEveryReceivingState) {
     expect(is_tcp({.flags = kFin | kAck}));
     send(seg({.flags = kFin | kAck, .seq = kRcv, .ack = kSnd + 1}));
     expect(is_tcp({.flags = kAck}));
-    EXPECT_EQ(tcp().connections_in_use(), 1u);  // TIME-WAIT
+    EXPECT_EQ(tcp().time_wait_records(), 1u);  // the orphan's TIME-WAIT
     send(seg({.flags = kRst, .seq = kRcv + 1}));
+    EXPECT_EQ(tcp().time_wait_records(), 0u);
     EXPECT_EQ(tcp().connections_in_use(), 0u);
     expect_nothing();
 }

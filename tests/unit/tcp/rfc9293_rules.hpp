@@ -18,7 +18,8 @@ namespace tachyon::test {
 
 // The states of 3.10.7.4. SYN-RECEIVED comes in both flavours the RFC tells apart: from a passive
 // OPEN (a listener's child, no user handle until accept) and from an active OPEN (simultaneous
-// open, figure 8).
+// open, figure 8). TIME-WAIT too in both of ours: a connection its user still holds, and the
+// compact record an orphan leaves (time_wait_table.hpp), which must answer alike.
 enum class St : uint8_t {
     kSynReceived,
     kSynReceivedActive,
@@ -29,6 +30,7 @@ enum class St : uint8_t {
     kClosing,
     kLastAck,
     kTimeWait,
+    kTimeWaitOrphan,
 };
 
 inline const char* st_name(St s) {
@@ -42,6 +44,7 @@ inline const char* st_name(St s) {
         case St::kClosing: return "CLOSING";
         case St::kLastAck: return "LAST_ACK";
         case St::kTimeWait: return "TIME_WAIT";
+        case St::kTimeWaitOrphan: return "TIME_WAIT_orphan_record";
     }
     return "?";
 }
@@ -56,7 +59,8 @@ inline TcpState tcp_state_of(St s) {
         case St::kCloseWait: return TcpState::kCloseWait;
         case St::kClosing: return TcpState::kClosing;
         case St::kLastAck: return TcpState::kLastAck;
-        case St::kTimeWait: return TcpState::kTimeWait;
+        case St::kTimeWait:
+        case St::kTimeWaitOrphan: return TcpState::kTimeWait;
     }
     return TcpState::kClosed;
 }
@@ -69,7 +73,8 @@ inline constexpr uint32_t kOldTsval = 99000;
 // A connection in a known state and its sequence variables at that moment.
 struct Conn {
     St st = St::kEstablished;
-    TcpHandle h;  // invalid for a passive SYN-RECEIVED child until it is accepted
+    TcpHandle h;  // invalid for a passive SYN-RECEIVED child until it is accepted, and an orphan
+    TcpTuple tuple;
     uint32_t rcv_nxt = 0;
     uint32_t snd_una = 0;
     uint32_t snd_nxt = 0;
@@ -135,6 +140,8 @@ protected:
         uint32_t rcv = kPeerIss + 1;
         uint32_t una = kServerIss + 1;
         uint32_t nxt = kServerIss + 1;
+        const bool orphan = st == St::kTimeWaitOrphan;
+        if (orphan) st = St::kTimeWait;
         const bool we_close = st == St::kFinWait1 || st == St::kFinWait2 || st == St::kClosing ||
                               st == St::kTimeWait;
         if (we_close) {
@@ -160,12 +167,22 @@ protected:
         k.snd_una = una;
         k.snd_nxt = nxt;
         EXPECT_EQ(tcp().state(k.h), tcp_state_of(st));
+        k.tuple = tcp().tuple(k.h).value_or(TcpTuple{});
+        if (orphan) {
+            EXPECT_TRUE(tcp().close(k.h).ok());
+            k.h = {};
+            EXPECT_NE(tcp().find_time_wait(k.tuple), nullptr);
+            EXPECT_EQ(tcp().connections_in_use(), 0u);
+        }
         return k;
     }
 
     // The connection's state. A passive child has no handle until accept(): it is SYN-RECEIVED
     // while it exists and is not in the accept queue, and is accepted here once it is.
     TcpState state_of(Conn& k) {
+        if (k.st == St::kTimeWaitOrphan) {
+            return tcp().find_time_wait(k.tuple) != nullptr ? TcpState::kTimeWait : TcpState::kClosed;
+        }
         if (!k.h.valid()) {
             if (tcp().accept_ready(listener_)) {
                 auto h = tcp().accept(listener_);
@@ -202,6 +219,16 @@ protected:
         }
     }
 
+    // RCV.NXT of the connection or of the orphan's record.
+    uint32_t rcv_nxt_of(const Conn& k) {
+        if (k.st == St::kTimeWaitOrphan) {
+            const TimeWaitRecord* r = tcp().find_time_wait(k.tuple);
+            return r != nullptr ? r->rcv_nxt.raw() : 0;
+        }
+        const TcpConnection* c = tcp().connection(k.h);
+        return c != nullptr ? c->tcb.rcv_nxt.raw() : 0;
+    }
+
     bool ts_ = false;
 };
 
@@ -222,7 +249,7 @@ inline constexpr TcpState kClosed = TcpState::kClosed;
     Case { St::st, {.state = tcp_state_of(St::st)} }
 #define EVERY_STATE(M)                                                                             \
     M(kSynReceived), M(kSynReceivedActive), M(kEstablished), M(kFinWait1), M(kFinWait2), M(kCloseWait), \
-        M(kClosing), M(kLastAck), M(kTimeWait)
+        M(kClosing), M(kLastAck), M(kTimeWait), M(kTimeWaitOrphan)
 
 // A rule: its own suite (named after the RFC step) over the shared fixture.
 #define RFC9293_RULE(Suite)            \

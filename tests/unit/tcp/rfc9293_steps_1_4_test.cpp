@@ -68,7 +68,7 @@ RFC9293_CASES(Step1_PawsExemptsRst, Case{St::kSynReceived, {.state = kClosed}},
               Case{St::kFinWait2, {.state = kClosed, .error = ECONNRESET}},
               Case{St::kCloseWait, {.state = kClosed, .error = ECONNRESET}},
               Case{St::kClosing, {.state = kClosed}}, Case{St::kLastAck, {.state = kClosed}},
-              Case{St::kTimeWait, {.state = kClosed}});
+              Case{St::kTimeWait, {.state = kClosed}}, Case{St::kTimeWaitOrphan, {.state = kClosed}});
 
 // First step, the acceptable part of a segment that starts before RCV.NXT is its new part only.
 RFC9293_RULE(Step1_OverlappingSegmentIsTrimmedToItsNewPart) {
@@ -137,7 +137,7 @@ RFC9293_CASES(Step2_RstAtRcvNxtResets, Case{St::kSynReceived, {.state = kClosed}
               Case{St::kFinWait2, {.state = kClosed, .error = ECONNRESET}},
               Case{St::kCloseWait, {.state = kClosed, .error = ECONNRESET}},
               Case{St::kClosing, {.state = kClosed}}, Case{St::kLastAck, {.state = kClosed}},
-              Case{St::kTimeWait, {.state = kClosed}});
+              Case{St::kTimeWait, {.state = kClosed}}, Case{St::kTimeWaitOrphan, {.state = kClosed}});
 
 // Second step, RFC 5961 3.2: an RST inside the window but not at RCV.NXT gets a challenge ACK
 // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and changes nothing (also with the ACK bit and a wrong
@@ -169,7 +169,7 @@ RFC9293_RULE(Step4_SynGetsChallengeAck) {
 RFC9293_CASES(Step4_SynGetsChallengeAck, Case{St::kSynReceived, {.state = kClosed}},
               ACK_AND_STAY(kSynReceivedActive), ACK_AND_STAY(kEstablished), ACK_AND_STAY(kFinWait1),
               ACK_AND_STAY(kFinWait2), ACK_AND_STAY(kCloseWait), ACK_AND_STAY(kClosing),
-              ACK_AND_STAY(kLastAck), ACK_AND_STAY(kTimeWait));
+              ACK_AND_STAY(kLastAck), ACK_AND_STAY(kTimeWait), ACK_AND_STAY(kTimeWaitOrphan));
 
 // Fourth step, RFC 5961 4.2: "irrespective of the sequence number": an old SYN is challenged the
 // same way (in SYN-RECEIVED it is simply not acceptable: the first step's ACK).

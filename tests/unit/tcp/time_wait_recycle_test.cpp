@@ -1,6 +1,7 @@
-// A full connection table takes the slot of the oldest orphan in TIME-WAIT (time_wait_list.hpp),
-// as Linux bounds TIME-WAIT with tcp_max_tw_buckets, instead of refusing new connections for 2MSL;
-// a TIME-WAIT connection the user still holds is never taken.
+// An orphan in TIME-WAIT leaves a compact record (time_wait_table.hpp) and frees its connection
+// slot at once; the records are bounded as Linux bounds TIME-WAIT (tcp_max_tw_buckets): a full
+// record table gives up the oldest instead of refusing. A TIME-WAIT connection the user still
+// holds keeps its slot until it is closed.
 #include <gtest/gtest.h>
 
 #include "tests/unit/tcp/tcp_test_util.hpp"
@@ -13,6 +14,7 @@ protected:
     TcpConfig config() const override {
         TcpConfig c = TcpTest::config();
         c.max_connections = 2;
+        c.max_time_wait = 2;
         return c;
     }
 
@@ -37,51 +39,74 @@ protected:
     void peer_retransmits_fin(uint16_t port) {
         send(seg({.flags = kFin | kAck, .seq = kPeerServerIss + 1, .ack = kClientIss + 2, .dst_port = port}));
     }
+    void expect_time_wait_ack() { expect(is_tcp({.flags = kAck, .seq = kClientIss + 2, .ack = kPeerServerIss + 2})); }
+    void expect_no_tcb_rst() { expect(is_tcp({.flags = kRst, .seq = kClientIss + 2})); }
 };
 
-TEST_F(TimeWaitRecycle, FullTableTakesTheOldestOrphanInTimeWait) {
+TEST_F(TimeWaitRecycle, AnOrphanInTimeWaitFreesItsSlotAtOnce) {
     const TcpHandle a = time_wait_from(40001);
+    const TcpHandle b = time_wait_from(40002);
+    EXPECT_EQ(tcp().connections_in_use(), 2u);  // held by the user: full connections
+    ASSERT_TRUE(tcp().close(a).ok());
+    ASSERT_TRUE(tcp().close(b).ok());
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+    EXPECT_EQ(tcp().time_wait_records(), 2u);
+    const TimeWaitRecord* r = tcp().find_time_wait({kLocalIp, 40001, kPeerIp, kPeerPort});
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->snd_nxt, SeqNum(kClientIss + 2));
+    EXPECT_EQ(r->rcv_nxt, SeqNum(kPeerServerIss + 2));
+    // Both slots take new connections while both records still guard their 2MSL.
+    auto c = tcp().open({kLocalIp, 40003}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+    auto d = tcp().open({kLocalIp, 40004}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+    ASSERT_TRUE(c.ok() && d.ok());
+    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
+    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
+    EXPECT_EQ(counters().time_wait_recycled, 0u);
+    peer_retransmits_fin(40001);
+    expect_time_wait_ack();
+    peer_retransmits_fin(40002);
+    expect_time_wait_ack();
+    ASSERT_TRUE(tcp().abort(c.value()).ok());  // SYN-SENT: deleted without a RST (3.10.5)
+    ASSERT_TRUE(tcp().abort(d.value()).ok());
+}
+
+TEST_F(TimeWaitRecycle, AFullRecordTableGivesUpTheOldest) {
+    const TcpHandle a = time_wait_from(40001);
+    ASSERT_TRUE(tcp().close(a).ok());
     host_.run_until(at_ms(10));
     const TcpHandle b = time_wait_from(40002);
-    ASSERT_TRUE(tcp().close(a).ok());
     ASSERT_TRUE(tcp().close(b).ok());
-    EXPECT_EQ(tcp().connections_in_use(), 2u);
-
-    auto c = tcp().open({kLocalIp, 40003}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
-    ASSERT_TRUE(c.ok()) << c.error().message();
-    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
+    const TcpHandle c = time_wait_from(40003);
+    ASSERT_TRUE(tcp().close(c).ok());
     EXPECT_EQ(counters().time_wait_recycled, 1u);
-    EXPECT_EQ(counters().table_full, 0u);
-    EXPECT_EQ(tcp().connections_in_use(), 2u);
-
+    EXPECT_EQ(tcp().time_wait_records(), 2u);
     // a (the oldest) is gone: its peer's FIN finds no TCB and gets a RST (RFC 9293 3.10.7.1).
     peer_retransmits_fin(40001);
-    expect(is_tcp({.flags = kRst, .seq = kClientIss + 2}));
-    // b still guards its 2MSL: the retransmitted FIN is acknowledged.
+    expect_no_tcb_rst();
+    // b and c still guard their 2MSL: the retransmitted FIN is acknowledged.
     peer_retransmits_fin(40002);
-    expect(is_tcp({.flags = kAck, .seq = kClientIss + 2, .ack = kPeerServerIss + 2}));
-    ASSERT_TRUE(tcp().abort(c.value()).ok());  // SYN-SENT: deleted without a RST (3.10.5)
+    expect_time_wait_ack();
+    peer_retransmits_fin(40003);
+    expect_time_wait_ack();
 }
 
-TEST_F(TimeWaitRecycle, ARestartOf2MslMakesTheConnectionTheNewest) {
+TEST_F(TimeWaitRecycle, ARestartOf2MslMakesTheRecordTheNewest) {
     const TcpHandle a = time_wait_from(40001);
     const TcpHandle b = time_wait_from(40002);
     ASSERT_TRUE(tcp().close(a).ok());
     ASSERT_TRUE(tcp().close(b).ok());
-    // a's FIN retransmission restarts its 2MSL: b is now the oldest and gives up its slot.
+    // a's FIN retransmission restarts its 2MSL: b is now the oldest and gives up its place.
     peer_retransmits_fin(40001);
-    expect(is_tcp({.flags = kAck, .seq = kClientIss + 2, .ack = kPeerServerIss + 2}));
-    auto c = tcp().open({kLocalIp, 40003}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
-    ASSERT_TRUE(c.ok());
-    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
+    expect_time_wait_ack();
+    const TcpHandle c = time_wait_from(40003);
+    ASSERT_TRUE(tcp().close(c).ok());
     peer_retransmits_fin(40002);
-    expect(is_tcp({.flags = kRst, .seq = kClientIss + 2}));
+    expect_no_tcb_rst();
     peer_retransmits_fin(40001);
-    expect(is_tcp({.flags = kAck, .seq = kClientIss + 2, .ack = kPeerServerIss + 2}));
-    ASSERT_TRUE(tcp().abort(c.value()).ok());  // SYN-SENT: deleted without a RST (3.10.5)
+    expect_time_wait_ack();
 }
 
-TEST_F(TimeWaitRecycle, TimeWaitTheUserStillHoldsIsNeverTaken) {
+TEST_F(TimeWaitRecycle, TimeWaitTheUserStillHoldsKeepsItsSlot) {
     const TcpHandle a = time_wait_from(40001);
     const TcpHandle b = time_wait_from(40002);
     ASSERT_TRUE(tcp().close(b).ok());  // only b is an orphan
@@ -89,31 +114,51 @@ TEST_F(TimeWaitRecycle, TimeWaitTheUserStillHoldsIsNeverTaken) {
     ASSERT_TRUE(c.ok());
     expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
     EXPECT_EQ(tcp().state(a), TcpState::kTimeWait);
-    // Now the table holds a (the user's) and c: nothing can be taken.
+    // Now the table holds a (the user's) and c: no slot is left.
     auto d = tcp().open({kLocalIp, 40004}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.code(), ENOBUFS);
-    EXPECT_EQ(counters().time_wait_recycled, 1u);
     EXPECT_EQ(counters().table_full, 1u);
+    // a answers from its connection as b does from its record.
+    peer_retransmits_fin(40001);
+    expect_time_wait_ack();
+    peer_retransmits_fin(40002);
+    expect_time_wait_ack();
     ASSERT_TRUE(tcp().abort(c.value()).ok());  // SYN-SENT: deleted without a RST (3.10.5)
     ASSERT_TRUE(tcp().close(a).ok());
+    EXPECT_EQ(tcp().time_wait_records(), 2u);
 }
 
-TEST_F(TimeWaitRecycle, ExpiryUnlinksSoTheListNeverNamesAFreedSlot) {
+TEST_F(TimeWaitRecycle, ExpiryRemovesTheRecords) {
     const TcpHandle a = time_wait_from(40001);
     ASSERT_TRUE(tcp().close(a).ok());
-    host_.run_until(at_ms(60'001));  // 2MSL over: a is freed
+    host_.run_until(at_ms(20));
+    const TcpHandle b = time_wait_from(40002);
+    ASSERT_TRUE(tcp().close(b).ok());
+    host_.run_until(at_ms(59'999));
+    EXPECT_EQ(tcp().time_wait_records(), 2u);
+    host_.run_until(at_ms(60'001));  // 2MSL over for a only
     EXPECT_EQ(counters().time_wait_expired, 1u);
-    EXPECT_EQ(tcp().connections_in_use(), 0u);
-    auto c = tcp().open({kLocalIp, 40003}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
-    auto d = tcp().open({kLocalIp, 40004}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
-    ASSERT_TRUE(c.ok() && d.ok());
-    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
-    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
+    EXPECT_EQ(tcp().time_wait_records(), 1u);
+    peer_retransmits_fin(40001);
+    expect_no_tcb_rst();
+    host_.run_until(at_ms(60'021));
+    EXPECT_EQ(counters().time_wait_expired, 2u);
+    EXPECT_EQ(tcp().time_wait_records(), 0u);
     EXPECT_EQ(counters().time_wait_recycled, 0u);
-    EXPECT_EQ(tcp().open({kLocalIp, 40005}, {kPeerIp, kPeerPort}, conn_config(kClientIss)).code(), ENOBUFS);
-    ASSERT_TRUE(tcp().abort(c.value()).ok());
-    ASSERT_TRUE(tcp().abort(d.value()).ok());
+}
+
+// A connection the user closes while it is in TIME-WAIT keeps the deadline it had.
+TEST_F(TimeWaitRecycle, ClosingLateKeepsTheDeadline) {
+    const TcpHandle a = time_wait_from(40001);  // TIME-WAIT from 0 ms: until 60 s
+    host_.run_until(at_ms(30'000));
+    ASSERT_TRUE(tcp().close(a).ok());
+    EXPECT_EQ(tcp().time_wait_records(), 1u);
+    host_.run_until(at_ms(59'999));
+    EXPECT_EQ(tcp().time_wait_records(), 1u);
+    host_.run_until(at_ms(60'001));
+    EXPECT_EQ(tcp().time_wait_records(), 0u);
+    EXPECT_EQ(counters().time_wait_expired, 1u);
 }
 
 // As Linux's tcp_tw_reuse: an active open takes the tuple of an orphan in TIME-WAIT once the peer's
@@ -145,7 +190,7 @@ protected:
 TEST_F(TimeWaitReuse, ActiveOpenTakesTheTupleASecondAfterThePeersLastTimestamp) {
     host_.run_until(at_ms(5));
     const uint32_t old_snd_nxt = time_wait_with_timestamps(40001);
-    EXPECT_EQ(tcp().connections_in_use(), 1u);
+    EXPECT_EQ(tcp().time_wait_records(), 1u);
     // Within the second: the tuple is taken.
     host_.run_until(at_ms(900));
     TcpConnConfig cfg = conn_config(kClientIss);
@@ -156,6 +201,7 @@ TEST_F(TimeWaitReuse, ActiveOpenTakesTheTupleASecondAfterThePeersLastTimestamp) 
     ASSERT_TRUE(h.ok()) << h.error().message();
     EXPECT_EQ(counters().time_wait_reused, 1u);
     EXPECT_EQ(tcp().connections_in_use(), 1u);
+    EXPECT_EQ(tcp().time_wait_records(), 0u);
     Captured syn = expect(is_tcp({.flags = kSyn, .has_ts = true}));
     EXPECT_GE(syn.tcp.seq_number - SeqNum(old_snd_nxt), 65535 + 2);
     ASSERT_TRUE(tcp().abort(h.value()).ok());
@@ -199,7 +245,7 @@ TEST_F(EphemeralPortReuse, OpensWalkTheRangeAndReuseTheOldestTimeWait) {
     }
     // Three different ports, each the one after the last (wrapping in the range).
     for (int i = 1; i < 3; ++i) EXPECT_EQ(ports[i], 40000 + (ports[i - 1] - 40000 + 1) % 3) << i;
-    EXPECT_EQ(tcp().connections_in_use(), 3u);
+    EXPECT_EQ(tcp().time_wait_records(), 3u);
 
     // Every port's tuple is in TIME-WAIT and none is a second old yet.
     EXPECT_EQ(tcp().open({kLocalIp, 0}, {kPeerIp, kPeerPort}, conn_config(kClientIss)).code(), EADDRNOTAVAIL);
@@ -209,7 +255,8 @@ TEST_F(EphemeralPortReuse, OpensWalkTheRangeAndReuseTheOldestTimeWait) {
     ASSERT_TRUE(h.ok()) << h.error().message();
     EXPECT_EQ(tcp().connection(h.value())->tuple.local_port, ports[0]);
     EXPECT_EQ(counters().time_wait_reused, 1u);
-    EXPECT_EQ(tcp().connections_in_use(), 3u);
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+    EXPECT_EQ(tcp().time_wait_records(), 2u);
     Captured syn = expect(is_tcp({.flags = kSyn, .has_ts = true}));
     EXPECT_EQ(syn.tcp.src_port, ports[0]);
     ASSERT_TRUE(tcp().abort(h.value()).ok());

@@ -23,7 +23,9 @@ bool PortTable::alive(const Holder& h) const {
     if (h.orphan == nullptr) return true;
     const TcpConnection& c = *h.orphan;
     if (c.in_use && c.generation == h.orphan_generation) return c.state != TcpState::kClosed;
-    return tcp_ != nullptr && tcp_->find_time_wait(h.orphan_tuple) != nullptr;
+    // Its TIME-WAIT record, not a later incarnation's on the same tuple.
+    const TimeWaitRecord* r = tcp_ != nullptr ? tcp_->find_time_wait(h.orphan_tuple) : nullptr;
+    return r != nullptr && r->origin_index == c.index && r->origin_generation == h.orphan_generation;
 }
 
 uint32_t PortTable::sweep(uint16_t port) {

@@ -11,10 +11,7 @@ TimeWaitTable::TimeWaitTable(size_t capacity, uint64_t key0, uint64_t key1)
       key0_(key0),
       key1_(key1) {
     free_.reserve(capacity_);
-    for (size_t i = capacity_; i-- > 0;) {
-        records_[i].index = static_cast<uint32_t>(i);
-        free_.push_back(static_cast<uint32_t>(i));
-    }
+    for (size_t i = capacity_; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
     heads_.assign(std::bit_ceil(capacity_), kNoIndex);
     mask_ = heads_.size() - 1;
 }
@@ -35,7 +32,6 @@ TimeWaitRecord& TimeWaitTable::insert(const TimeWaitRecord& r) {
     free_.pop_back();
     TimeWaitRecord& slot = records_[index];
     slot = r;
-    slot.index = index;
     uint32_t& head = head_of(slot.tuple);
     slot.hash_next = head;
     head = index;
@@ -46,14 +42,14 @@ TimeWaitRecord& TimeWaitTable::insert(const TimeWaitRecord& r) {
 
 void TimeWaitTable::remove(TimeWaitRecord& r) {
     for (uint32_t* link = &head_of(r.tuple); *link != kNoIndex; link = &records_[*link].hash_next) {
-        if (*link == r.index) {
+        if (*link == index_of(r)) {
             *link = r.hash_next;
             break;
         }
     }
     unlink_age(r);
     --size_;
-    free_.push_back(r.index);
+    free_.push_back(index_of(r));
 }
 
 void TimeWaitTable::renew(TimeWaitRecord& r, Instant expires) {
@@ -71,8 +67,8 @@ void TimeWaitTable::unlink_age(TimeWaitRecord& r) {
 void TimeWaitTable::append_age(TimeWaitRecord& r) {
     r.older = newest_;
     r.newer = kNoIndex;
-    (newest_ != kNoIndex ? records_[newest_].newer : oldest_) = r.index;
-    newest_ = r.index;
+    (newest_ != kNoIndex ? records_[newest_].newer : oldest_) = index_of(r);
+    newest_ = index_of(r);
 }
 
 }  // namespace tachyon

@@ -1,6 +1,6 @@
 // Orphaned connections in TIME-WAIT as compact records (Linux's inet_timewait_sock): what the
 // 2MSL wait needs of a connection (its tuple, both sequence numbers, the timestamps and the window
-// its ACKs carry) in 80 bytes instead of a 1.6 KB connection slot. An orphan's slot goes back to
+// its ACKs carry) in 88 bytes instead of a 1.5 KB connection slot. An orphan's slot goes back to
 // the table's free list while it is still in the cache, and a client cycling through thousands
 // of ports keeps its TIME-WAIT working set small: the full slots it took over were the cold
 // cache lines behind most of a short connection's last-level cache misses (README, cps).
@@ -33,15 +33,20 @@ struct TimeWaitRecord {
     uint32_t rcv_wnd = 0;  // RCV.WND of the sequence test
     uint32_t ts_recent = 0;
     uint32_t ts_offset = 0;
-    Instant ts_recent_age;
-    Instant expires;
     uint16_t window_field = 0;  // the window its ACKs advertise
     bool ts_ok = false;
-    uint32_t index = 0;
+    Instant ts_recent_age;
+    Instant expires;
+    // The connection it was (slot index and generation): who held its port can tell its own
+    // TIME-WAIT from a later incarnation's on the same tuple (PortTable).
+    uint32_t origin_index = 0;
+    uint32_t origin_generation = 0;
     uint32_t hash_next = kNoIndex;
     uint32_t older = kNoIndex;
     uint32_t newer = kNoIndex;
 };
+
+static_assert(sizeof(TimeWaitRecord) <= 88, "a TIME-WAIT record stays small: the point of having them");
 
 class TimeWaitTable {
 public:
@@ -63,6 +68,7 @@ public:
 
 private:
     uint32_t& head_of(const TcpTuple& t);
+    uint32_t index_of(const TimeWaitRecord& r) const { return static_cast<uint32_t>(&r - records_.get()); }
     void unlink_age(TimeWaitRecord& r);
     void append_age(TimeWaitRecord& r);
 

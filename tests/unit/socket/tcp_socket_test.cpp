@@ -1,5 +1,6 @@
 // Stream sockets over two stacks on the memory link, in virtual time: blocking and non-blocking
 // calls, timeouts, connection failures, buffers, linger, options that reach the TCP layer.
+#include <array>
 #include <cstring>
 
 #include "tests/unit/socket/socket_test_util.hpp"
@@ -238,6 +239,39 @@ TEST_F(TcpSocket, MaxsegAndRcvbufReachTheConnection) {
     EXPECT_EQ(acc.socket.getsockopt(IPPROTO_TCP, TCP_MAXSEG), 988);
     // The client sees the server's 8 KiB receive buffer as its window.
     EXPECT_EQ(c.tcp_info().snd_wnd, 8192u);
+}
+
+// A connect() that takes over a TIME-WAIT tuple (tcp_tw_reuse) ends the old incarnation, and
+// with it the port holder its closed socket left: holders do not pile up on a reused port.
+TEST(TcpSocketPorts, AReusedTimeWaitTupleReleasesTheOldPortHolder) {
+    SocketPair::Options o;
+    o.layer.tcp.ephemeral_first = 40000;
+    o.layer.tcp.ephemeral_last = 40000;
+    o.layer.tcp.time_wait_reuse_delay = Duration::from_ms(10);
+    SocketPair p(o);
+    {
+        Socket l = p.b().socket();
+        l.bind({Ipv4Address::any(), 81});
+        l.listen();
+        for (int i = 0; i < 5; ++i) {
+            Socket c = p.a().socket();
+            ASSERT_EQ(c.connect_ex({kIpB, 81}), 0) << i;
+            Socket s = l.accept().socket;
+            ASSERT_TRUE(c.close().ok());  // the client closes first: TIME-WAIT on A
+            std::array<std::byte, 16> buf;
+            const auto eof = s.recv(buf);  // end of stream
+            ASSERT_TRUE(eof.ok());
+            EXPECT_EQ(eof.value(), 0u);
+            ASSERT_TRUE(s.close().ok());
+            p.settle();
+            EXPECT_EQ(p.a().ports_held(), 1u) << i;  // the TIME-WAIT record's
+            EXPECT_EQ(p.a().tcp().time_wait_records(), 1u) << i;
+            p.advance(Duration::from_ms(20));
+        }
+        EXPECT_EQ(p.a().tcp().counters().time_wait_reused, 4u);
+    }
+    p.advance(Duration::from_secs(61));
+    EXPECT_EQ(p.a().ports_held(), 0u);
 }
 
 TEST(TcpSocketPorts, EphemeralPortsAreSharedByFourTuple) {

@@ -304,7 +304,8 @@ TEST_F(TcpInterop, TachyonClosesFirst) {
     expect_done_matches(*peer, data, r);
     EXPECT_TRUE(node_->run_until([&] { return !kernel_socket(kernel_port, kTachyonPort); }, kShortTimeout))
         << "the kernel's socket is left in " << kernel_socket(kernel_port, kTachyonPort)->state;
-    EXPECT_EQ(node_->sockets().tcp().connections_in_use(), 1u) << "Tachyon's end waits in TIME-WAIT";
+    EXPECT_EQ(node_->sockets().tcp().time_wait_records(), 1u) << "Tachyon's end waits in TIME-WAIT";
+    EXPECT_EQ(node_->sockets().tcp().connections_in_use(), 0u) << "a TIME-WAIT record frees its slot";
     const CloseTrace t = close_trace(captured(kernel_port, kTachyonPort), me());
     ASSERT_TRUE(t.tachyon_fin && t.kernel_fin) << t.describe();
     EXPECT_LT(t.tachyon_fin->index, t.kernel_fin->index) << t.describe();
@@ -392,7 +393,8 @@ TEST_F(TcpInterop, SimultaneousClose) {
     EXPECT_TRUE(fin_sent_before_peer_fin(*t.tachyon_fin, *t.kernel_fin)) << "Tachyon's FIN acknowledges the kernel's: " << t.describe();
     EXPECT_TRUE(fin_sent_before_peer_fin(*t.kernel_fin, *t.tachyon_fin)) << "the kernel's FIN acknowledges Tachyon's: " << t.describe();
     EXPECT_FALSE(t.tachyon_rst || t.kernel_rst) << t.describe();
-    EXPECT_EQ(node_->sockets().tcp().connections_in_use(), 1u) << "Tachyon's end waits in TIME-WAIT";
+    EXPECT_EQ(node_->sockets().tcp().time_wait_records(), 1u) << "Tachyon's end waits in TIME-WAIT";
+    EXPECT_EQ(node_->sockets().tcp().connections_in_use(), 0u) << "a TIME-WAIT record frees its slot";
     EXPECT_EQ(peer->wait(5000ms), 0) << peer->transcript();
 }
 

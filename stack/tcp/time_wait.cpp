@@ -21,6 +21,7 @@ TimeWaitRecord TcpLayer::time_wait_record(TcpConnection& c) {
     r.ts_recent = c.tcb.ts_recent;
     r.ts_recent_age = c.tcb.ts_recent_age;
     r.ts_offset = c.tcb.ts_offset;
+    // A held connection's 2MSL timer runs; an orphan's starts now (enter_time_wait).
     r.expires = c.wait_timer.armed() ? c.wait_timer.deadline() : host_.now() + config_.time_wait;
     r.origin_index = c.index;
     r.origin_generation = c.generation;

@@ -2,12 +2,9 @@
 
 #include <cerrno>
 
-#include "stack/tcp/tcp_layer.hpp"
-
 namespace tachyon {
 
-PortTable::PortTable(size_t capacity, const TcpLayer* tcp)
-    : tcp_(tcp), holders_(capacity == 0 ? 1 : capacity), heads_(65536, kNone) {
+PortTable::PortTable(size_t capacity) : holders_(capacity == 0 ? 1 : capacity), heads_(65536, kNone) {
     free_.reserve(holders_.size());
     for (size_t i = holders_.size(); i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
 }
@@ -19,33 +16,7 @@ bool PortTable::conflict(const Holder& existing, Ipv4Address addr, bool reuse) {
     return !(reuse && existing.reuse && !existing.listening);
 }
 
-bool PortTable::alive(const Holder& h) const {
-    if (h.orphan == nullptr) return true;
-    const TcpConnection& c = *h.orphan;
-    if (c.in_use && c.generation == h.orphan_generation) return c.state != TcpState::kClosed;
-    // Its TIME-WAIT record, not a later incarnation's on the same tuple.
-    const TimeWaitRecord* r = tcp_ != nullptr ? tcp_->find_time_wait(h.orphan_tuple) : nullptr;
-    return r != nullptr && r->origin_index == c.index && r->origin_generation == h.orphan_generation;
-}
-
-uint32_t PortTable::sweep(uint16_t port) {
-    uint32_t i = heads_[port];
-    while (i != kNone) {
-        const uint32_t next = holders_[i].next;
-        if (!alive(holders_[i])) release(i);
-        i = next;
-    }
-    return heads_[port];
-}
-
-void PortTable::sweep_all() {
-    for (uint32_t i = 0; i < holders_.size(); ++i) {
-        if (holders_[i].used && !alive(holders_[i])) release(i);
-    }
-}
-
 Result<uint32_t> PortTable::insert(const Claim& c) {
-    if (free_.empty()) sweep_all();
     if (free_.empty()) return Result<uint32_t>::fail(ENOBUFS, "port table full");
     const uint32_t i = free_.back();
     free_.pop_back();
@@ -64,7 +35,7 @@ Result<uint32_t> PortTable::insert(const Claim& c) {
 }
 
 Result<uint32_t> PortTable::bind(const Claim& c) {
-    for (uint32_t i = sweep(c.port); i != kNone; i = holders_[i].next) {
+    for (uint32_t i = heads_[c.port]; i != kNone; i = holders_[i].next) {
         if (conflict(holders_[i], c.addr, c.reuse)) return Result<uint32_t>::fail(EADDRINUSE);
     }
     return insert(c);
@@ -78,13 +49,13 @@ std::optional<uint16_t> PortTable::free_port(uint16_t low, uint16_t high, Random
     const auto start = static_cast<uint32_t>(random.below(count));
     for (uint32_t k = 0; k < count; ++k) {
         const auto port = static_cast<uint16_t>(low + (start + k) % count);
-        if (port != 0 && sweep(port) == kNone) return port;
+        if (port != 0 && heads_[port] == kNone) return port;
     }
     return std::nullopt;
 }
 
 bool PortTable::shareable_for_connect(uint16_t port) {
-    for (uint32_t i = sweep(port); i != kNone; i = holders_[i].next) {
+    for (uint32_t i = heads_[port]; i != kNone; i = holders_[i].next) {
         if (holders_[i].explicit_bind || holders_[i].listening) return false;
     }
     return true;
@@ -92,7 +63,7 @@ bool PortTable::shareable_for_connect(uint16_t port) {
 
 bool PortTable::listen_conflict(uint32_t h) {
     const Holder& self = holders_[h];
-    for (uint32_t i = sweep(self.port); i != kNone; i = holders_[i].next) {
+    for (uint32_t i = heads_[self.port]; i != kNone; i = holders_[i].next) {
         if (i != h && conflict(holders_[i], self.addr, self.reuse)) return true;
     }
     return false;
@@ -102,17 +73,10 @@ void PortTable::set_listening(uint32_t h, bool on) { holders_[h].listening = on;
 
 void PortTable::set_reuse(uint32_t h, bool on) { holders_[h].reuse = on; }
 
-void PortTable::orphan(uint32_t h, const TcpConnection* c) {
-    if (c == nullptr || c->state == TcpState::kClosed) {
-        release(h);
-        return;
-    }
+void PortTable::orphan(uint32_t h, Ipv4Address local) {
     Holder& holder = holders_[h];
-    holder.orphan = c;
-    holder.orphan_generation = c->generation;
-    holder.orphan_tuple = c->tuple;
     holder.listening = false;
-    holder.addr = c->tuple.local_addr;
+    holder.addr = local;
 }
 
 void PortTable::unlink(uint32_t h) {
@@ -130,7 +94,6 @@ void PortTable::release(uint32_t h) {
     if (h >= holders_.size() || !holders_[h].used) return;
     unlink(h);
     holders_[h].used = false;
-    holders_[h].orphan = nullptr;
     free_.push_back(h);
     --in_use_;
 }

@@ -6,8 +6,9 @@
 //
 // The TCP layer only knows listeners and connections; a socket that is bound but neither
 // listening nor connected exists here alone, which is why the socket layer keeps this table.
-// Bounded: capacity holders, allocated at construction; lists per port, never a table scan
-// except when the holder array is full and dead orphans are swept.
+// Bounded: capacity holders, allocated at construction; lists per port, never a table scan. A
+// closed socket's holder stays until the TCP layer says its connection's tuple is free
+// (TcpLayer::set_released_hook): no holder is ever dead while in the table.
 #pragma once
 
 #include <cstddef>
@@ -17,11 +18,6 @@
 
 #include "lib/random.hpp"
 #include "lib/result.hpp"
-#include "stack/tcp/tcp_connection.hpp"
-
-namespace tachyon {
-class TcpLayer;
-}
 #include "stack/wire/ipv4_address.hpp"
 
 namespace tachyon {
@@ -37,8 +33,7 @@ public:
         bool explicit_bind = true;  // false: a port connect() chose (shareable by 4-tuple)
     };
 
-    // tcp: where an orphan's TIME-WAIT record is looked up (nullptr: none are).
-    PortTable(size_t capacity, const TcpLayer* tcp);
+    explicit PortTable(size_t capacity);
 
     // bind(): a new holder after the conflict check. EADDRINUSE on conflict, ENOBUFS when full.
     Result<uint32_t> bind(const Claim& c);
@@ -55,14 +50,10 @@ public:
     bool listen_conflict(uint32_t h);
     void set_listening(uint32_t h, bool on);
     void set_reuse(uint32_t h, bool on);
-    // The holder's socket closed but its connection lives on (FIN-WAIT, TIME-WAIT ...): the port
-    // stays held until the connection is gone, and then while the TIME-WAIT record it left on
-    // its tuple lasts. The TCP layer keeps connections in a fixed array that never moves, so the
-    // pointer stays readable; a changed generation means the slot went.
-    void orphan(uint32_t h, const TcpConnection* c);
+    // The holder's socket closes but its connection lives on (FIN-WAIT, TIME-WAIT ...): the port
+    // stays held, on the connection's local address, until release() when the tuple is free.
+    void orphan(uint32_t h, Ipv4Address local);
     void release(uint32_t h);
-    // Drops every orphan whose connection is gone (O(capacity)).
-    void sweep_all();
 
     uint16_t port(uint32_t h) const { return holders_[h].port; }
     size_t in_use() const { return in_use_; }
@@ -76,9 +67,6 @@ private:
         bool reuse = false;
         bool explicit_bind = true;
         bool listening = false;
-        const TcpConnection* orphan = nullptr;  // set once the socket closed
-        uint32_t orphan_generation = 0;
-        TcpTuple orphan_tuple;
         uint32_t prev = kNone;
         uint32_t next = kNone;
     };
@@ -87,13 +75,9 @@ private:
         return a.is_unspecified() || b.is_unspecified() || a == b;
     }
     static bool conflict(const Holder& existing, Ipv4Address addr, bool reuse);
-    bool alive(const Holder& h) const;
-    // Drops dead orphans of one port; returns the first live holder (or kNone).
-    uint32_t sweep(uint16_t port);
     Result<uint32_t> insert(const Claim& c);
     void unlink(uint32_t h);
 
-    const TcpLayer* tcp_;
     std::vector<Holder> holders_;
     std::vector<uint32_t> heads_;  // per port: first holder or kNone
     std::vector<uint32_t> free_;

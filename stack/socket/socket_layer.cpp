@@ -23,8 +23,7 @@ SocketLayer::SocketLayer(Stack& stack, const SocketLayerConfig& config)
       // Each open socket holds at most one port, and each connection or TIME-WAIT record that
       // outlives its socket one more: the table never fills with live holders.
       ports_(std::max<size_t>(config.max_sockets, 1) + config.tcp.max_connections +
-                 (config.tcp.max_time_wait != 0 ? config.tcp.max_time_wait : config.tcp.max_connections),
-             &tcp_),
+                 (config.tcp.max_time_wait != 0 ? config.tcp.max_time_wait : config.tcp.max_connections)),
       slots_(std::max<size_t>(config.max_sockets, 1)),
       tap_(*this),
       conn_owner_(config.tcp.max_connections, PortTable::kNone),
@@ -34,6 +33,7 @@ SocketLayer::SocketLayer(Stack& stack, const SocketLayerConfig& config)
     for (size_t i = slots_.size(); i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
     stack_.set_protocol_handler(IpProtocol::kTcp, &tap_);
     tcp_.set_closed_hook(&SocketLayer::on_tcp_closed, this);
+    tcp_.set_released_hook(&SocketLayer::on_tcp_released, this);
     tcp_.set_ephemeral_filter(&SocketLayer::connect_port_usable, this);
     stack_.udp().set_rx_hook(&SocketLayer::on_udp_rx, this);
 }
@@ -47,6 +47,7 @@ SocketLayer::~SocketLayer() {
     stack_.set_protocol_handler(IpProtocol::kTcp, nullptr);
     stack_.udp().set_rx_hook(nullptr, nullptr);
     tcp_.set_closed_hook(nullptr, nullptr);  // the TcpLayer outlives the members the hooks read
+    tcp_.set_released_hook(nullptr, nullptr);
     tcp_.set_ephemeral_filter(nullptr, nullptr);
 }
 
@@ -240,6 +241,11 @@ void SocketLayer::mark_conn(TcpHandle h, uint32_t listener) {
 void SocketLayer::on_tcp_closed(void* ctx, const TcpConnection& c) {
     auto* self = static_cast<SocketLayer*>(ctx);
     if (!self->pollers_.empty()) self->mark_conn(c.handle(), c.listener);
+}
+
+// A closed socket's connection, or the TIME-WAIT record it left, is gone: its port is free.
+void SocketLayer::on_tcp_released(void* ctx, uint32_t port_holder) {
+    static_cast<SocketLayer*>(ctx)->ports_.release(port_holder);
 }
 
 void SocketLayer::on_udp_rx(void* ctx, UdpSocketId id) {

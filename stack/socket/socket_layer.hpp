@@ -113,10 +113,7 @@ public:
     const SocketLayerConfig& config() const { return config_; }
     size_t open_sockets() const { return in_use_; }
     // TCP ports held by sockets and by connections that outlived theirs (diagnostics).
-    size_t ports_held() {
-        ports_.sweep_all();
-        return ports_.in_use();
-    }
+    size_t ports_held() const { return ports_.in_use(); }
 
     // ---- Calls by socket id (the Socket handle, the Poller and the C API use these) ----
     // Each returns EBADF for a stale id. Errors are Linux's errno values.
@@ -243,6 +240,7 @@ private:
     void mark(uint32_t index);
     void mark_conn(TcpHandle h, uint32_t listener);
     static void on_tcp_closed(void* ctx, const TcpConnection& c);
+    static void on_tcp_released(void* ctx, uint32_t port_holder);
     static bool connect_port_usable(void* ctx, uint16_t port);
     static void on_udp_rx(void* ctx, UdpSocketId id);
 

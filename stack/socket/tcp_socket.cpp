@@ -440,6 +440,13 @@ void SocketLayer::tcp_close(SocketSlot& s) {
     // time, waits for our FIN to be acknowledged.
     const bool unread = s.stash != nullptr && !s.stash->bytes.empty();
     const bool abortive = s.opts.linger.on && s.opts.linger.seconds == 0;
+    // The connection may live on (FIN-WAIT, TIME-WAIT): its port stays held until the TCP layer
+    // says the tuple is free (on_tcp_released), which may be within the close itself.
+    if (s.port_holder != PortTable::kNone) {
+        ports_.orphan(s.port_holder, c->tuple.local_addr);
+        (void)tcp_.set_release_cookie(s.conn, s.port_holder);
+        s.port_holder = PortTable::kNone;
+    }
     if ((unread || abortive) && c->state != TcpState::kClosed) {
         (void)tcp_.abort(s.conn);
     } else {
@@ -455,12 +462,6 @@ void SocketLayer::tcp_close(SocketSlot& s) {
                        c->state != TcpState::kLastAck;
             },
             deadline);
-    }
-    // The connection may live on (FIN-WAIT, TIME-WAIT): its port stays held until it is gone.
-    if (s.port_holder != PortTable::kNone) {
-        const bool alive = c->in_use && c->generation == s.conn.generation;
-        ports_.orphan(s.port_holder, alive ? c : nullptr);
-        s.port_holder = PortTable::kNone;
     }
     s.conn = {};
 }

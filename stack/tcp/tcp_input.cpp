@@ -74,7 +74,7 @@ void TcpLayer::input(const Ipv4Repr& ip, Packet pkt) {
             finish(*c);
         } else {
             iss_floor = r->snd_nxt + 65535 + 2;
-            time_wait_.remove(*r);
+            drop_time_wait(*r);
         }
     }
     if (l == nullptr) l = listeners_.find(ip.dst_addr, seg.dst_port);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace tachyon {
 
@@ -54,6 +55,7 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.tcb.ts_offset = offsets.ts;
     c.tcb.isn_offset = offsets.isn;
     c.error = 0;
+    c.release_cookie = kNoIndex;
     c.user_owned = false;
     c.passive = false;
     c.negotiated_wscale = false;
@@ -133,7 +135,7 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
         // TIME-WAIT does (RFC 6191; Linux: its SND.NXT + 64 KiB + 2).
         ++counters_.time_wait_reused;
         iss_floor = old->snd_nxt + 65535 + 2;
-        time_wait_.remove(*old);
+        drop_time_wait(*old);
     }
     TcpConnection* c = table_.allocate();
     if (c == nullptr) {
@@ -401,6 +403,17 @@ void TcpLayer::detach_from_listener(TcpConnection& c) {
     c.listener = kNoIndex;
 }
 
+void TcpLayer::tell_released(uint32_t cookie) {
+    if (cookie != kNoIndex && released_hook_ != nullptr) released_hook_(released_ctx_, cookie);
+}
+
+Result<void> TcpLayer::set_release_cookie(TcpHandle h, uint32_t cookie) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<void>::fail(EBADF);
+    c->release_cookie = cookie;
+    return {};
+}
+
 void TcpLayer::finish(TcpConnection& c) {
     // An ACK owed by the end of the turn (the one of the FIN that ended in TIME-WAIT) leaves
     // first: end_turn() finishes the connection again after sending it.
@@ -415,6 +428,7 @@ void TcpLayer::finish(TcpConnection& c) {
         c.rcv_buf.clear();
         c.sb.reset(c.sb.capacity());
         table_.release(c);
+        tell_released(std::exchange(c.release_cookie, kNoIndex));
     }
 }
 

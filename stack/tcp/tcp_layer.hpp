@@ -127,6 +127,16 @@ public:
         closed_hook_ = hook;
         closed_ctx_ = ctx;
     }
+    // The layer above is told, with the cookie it gave for a connection, when the connection's
+    // tuple is free again: its slot released, or the TIME-WAIT record it left removed (expiry,
+    // reuse, reset, a new incarnation, eviction). The socket layer keeps a closed socket's port
+    // held until then, as Linux's timewait socket holds its bind bucket.
+    using ReleasedHook = void (*)(void* ctx, uint32_t cookie);
+    void set_released_hook(ReleasedHook hook, void* ctx) {
+        released_hook_ = hook;
+        released_ctx_ = ctx;
+    }
+    Result<void> set_release_cookie(TcpHandle h, uint32_t cookie);
     // Ports the layer above holds for itself (a socket bound to it explicitly, a listening one):
     // the filter says whether an active open may take `port` as its ephemeral port.
     using PortFilter = bool (*)(void* ctx, uint16_t port);
@@ -318,6 +328,8 @@ private:
     // Moves an orphan in TIME-WAIT into a record; c enters CLOSED (finish frees it).
     void compact_time_wait(TcpConnection& c);
     bool time_wait_reusable(const TimeWaitRecord& r) const;
+    void tell_released(uint32_t cookie);
+    void drop_time_wait(TimeWaitRecord& r);  // removes r; its tuple is free
     static void on_time_wait_expiry(Timer& timer, Instant now);
     void arm_fin_wait2(TcpConnection& c);
 
@@ -339,6 +351,8 @@ private:
     SynCookies cookies_;
     ClosedHook closed_hook_ = nullptr;  // set_closed_hook()
     void* closed_ctx_ = nullptr;
+    ReleasedHook released_hook_ = nullptr;  // set_released_hook()
+    void* released_ctx_ = nullptr;
     PortFilter port_filter_ = nullptr;  // set_ephemeral_filter()
     void* port_filter_ctx_ = nullptr;
 };

@@ -23,8 +23,7 @@ TimeWaitRecord TcpLayer::time_wait_record(TcpConnection& c) {
     r.ts_offset = c.tcb.ts_offset;
     // A held connection's 2MSL timer runs; an orphan's starts now (enter_time_wait).
     r.expires = c.wait_timer.armed() ? c.wait_timer.deadline() : host_.now() + config_.time_wait;
-    r.origin_index = c.index;
-    r.origin_generation = c.generation;
+    r.release_cookie = c.release_cookie;
     return r;
 }
 
@@ -130,7 +129,7 @@ void TcpLayer::time_wait_input(TcpConnection& c, const TcpRepr& seg) {
 void TcpLayer::time_wait_input(TimeWaitRecord& r, const TcpRepr& seg) {
     const TimeWaitActions a = time_wait_arrives(r, seg);
     if (a.close) {
-        time_wait_.remove(r);
+        drop_time_wait(r);
         return;
     }
     // The expiry timer stays armed for the oldest record: if that was r, it fires early, finds
@@ -149,9 +148,10 @@ void TcpLayer::compact_time_wait(TcpConnection& c) {
     }
     if (time_wait_.full()) {
         ++counters_.time_wait_recycled;
-        time_wait_.remove(*time_wait_.oldest());
+        drop_time_wait(*time_wait_.oldest());
     }
     time_wait_.insert(r);
+    c.release_cookie = kNoIndex;  // the record tells, when it goes
     enter_closed(c, 0);
     if (!time_wait_expiry_.armed()) host_.timers().arm(time_wait_expiry_, time_wait_.oldest()->expires);
 }
@@ -171,9 +171,15 @@ void TcpLayer::on_time_wait_expiry(Timer& timer, Instant now) {
     TimeWaitTable& table = self->time_wait_;
     for (TimeWaitRecord* r = table.oldest(); r != nullptr && r->expires <= now; r = table.oldest()) {
         ++self->counters_.time_wait_expired;
-        table.remove(*r);
+        self->drop_time_wait(*r);
     }
     if (const TimeWaitRecord* r = table.oldest()) self->host_.timers().arm(timer, r->expires);
+}
+
+void TcpLayer::drop_time_wait(TimeWaitRecord& r) {
+    const uint32_t cookie = r.release_cookie;
+    time_wait_.remove(r);
+    tell_released(cookie);
 }
 
 const TimeWaitRecord* TcpLayer::find_time_wait(const TcpTuple& t) const {

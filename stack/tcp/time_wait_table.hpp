@@ -1,6 +1,6 @@
 // Orphaned connections in TIME-WAIT as compact records (Linux's inet_timewait_sock): what the
 // 2MSL wait needs of a connection (its tuple, both sequence numbers, the timestamps and the window
-// its ACKs carry) in 88 bytes instead of a 1.5 KB connection slot. An orphan's slot goes back to
+// its ACKs carry) in 80 bytes instead of a 1.5 KB connection slot. An orphan's slot goes back to
 // the table's free list while it is still in the cache, and a client cycling through thousands
 // of ports keeps its TIME-WAIT working set small: the full slots it took over were the cold
 // cache lines behind most of a short connection's last-level cache misses (README, cps).
@@ -37,16 +37,13 @@ struct TimeWaitRecord {
     bool ts_ok = false;
     Instant ts_recent_age;
     Instant expires;
-    // The connection it was (slot index and generation): who held its port can tell its own
-    // TIME-WAIT from a later incarnation's on the same tuple (PortTable).
-    uint32_t origin_index = 0;
-    uint32_t origin_generation = 0;
+    uint32_t release_cookie = kNoIndex;  // the connection's (TcpLayer::set_release_cookie)
     uint32_t hash_next = kNoIndex;
     uint32_t older = kNoIndex;
     uint32_t newer = kNoIndex;
 };
 
-static_assert(sizeof(TimeWaitRecord) <= 88, "a TIME-WAIT record stays small: the point of having them");
+static_assert(sizeof(TimeWaitRecord) <= 80, "a TIME-WAIT record stays small: the point of having them");
 
 class TimeWaitTable {
 public:

@@ -4,6 +4,8 @@
 // holds keeps its slot until it is closed.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "tests/unit/tcp/tcp_test_util.hpp"
 
 namespace tachyon::test {
@@ -146,6 +148,40 @@ TEST_F(TimeWaitRecycle, ExpiryRemovesTheRecords) {
     EXPECT_EQ(counters().time_wait_expired, 2u);
     EXPECT_EQ(tcp().time_wait_records(), 0u);
     EXPECT_EQ(counters().time_wait_recycled, 0u);
+}
+
+// The layer above is told, with its cookie, when a tuple is free again: at once for a connection
+// that closes without TIME-WAIT, at the end of 2MSL, or when the record goes early (evicted,
+// reset, reused).
+TEST_F(TimeWaitRecycle, TheLayerAboveIsToldWhenEachTupleIsFree) {
+    std::vector<uint32_t> told;
+    tcp().set_released_hook([](void* ctx, uint32_t cookie) { static_cast<std::vector<uint32_t>*>(ctx)->push_back(cookie); },
+                            &told);
+    const TcpHandle a = time_wait_from(40001);
+    ASSERT_TRUE(tcp().set_release_cookie(a, 1).ok());
+    ASSERT_TRUE(tcp().close(a).ok());
+    EXPECT_TRUE(told.empty());  // a waits out 2MSL as a record
+    const TcpHandle b = time_wait_from(40002);
+    ASSERT_TRUE(tcp().set_release_cookie(b, 2).ok());
+    ASSERT_TRUE(tcp().close(b).ok());
+    // A third record evicts the oldest, a.
+    const TcpHandle c = time_wait_from(40003);
+    ASSERT_TRUE(tcp().set_release_cookie(c, 3).ok());
+    ASSERT_TRUE(tcp().close(c).ok());
+    EXPECT_EQ(told, (std::vector<uint32_t>{1}));
+    // An RST at RCV.NXT ends b's TIME-WAIT.
+    send(seg({.flags = kRst, .seq = kPeerServerIss + 2, .dst_port = 40002}));
+    EXPECT_EQ(told, (std::vector<uint32_t>{1, 2}));
+    // A connection reset before any TIME-WAIT: its tuple is free when the user lets go of it.
+    auto d = tcp().open({kLocalIp, 40004}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+    ASSERT_TRUE(d.ok());
+    expect(is_tcp({.flags = kSyn, .seq = kClientIss}));
+    ASSERT_TRUE(tcp().set_release_cookie(d.value(), 4).ok());
+    ASSERT_TRUE(tcp().abort(d.value()).ok());
+    EXPECT_EQ(told, (std::vector<uint32_t>{1, 2, 4}));
+    host_.run_until(at_ms(60'001));  // c's 2MSL
+    EXPECT_EQ(told, (std::vector<uint32_t>{1, 2, 4, 3}));
+    tcp().set_released_hook(nullptr, nullptr);
 }
 
 // A connection the user closes while it is in TIME-WAIT keeps the deadline it had.

@@ -59,8 +59,8 @@ struct TcpCounters {
     uint64_t connection_timeouts = 0;
     uint64_t fin_wait2_timeouts = 0;
     uint64_t time_wait_expired = 0;
-    uint64_t time_wait_recycled = 0;
-    uint64_t time_wait_reused = 0;  // an active open took an orphan TIME-WAIT tuple (tcp_tw_reuse)  // the table was full: the oldest orphan in TIME-WAIT gave its slot
+    uint64_t time_wait_recycled = 0;  // the TIME-WAIT records were full: the oldest gave way
+    uint64_t time_wait_reused = 0;    // an active open took an orphan's TIME-WAIT tuple (tcp_tw_reuse)
 
     uint64_t tx_alloc_failures = 0;
 

@@ -22,8 +22,7 @@ SocketLayer::SocketLayer(Stack& stack, const SocketLayerConfig& config)
       tcp_(stack, config.tcp),
       // Each open socket holds at most one port, and each connection or TIME-WAIT record that
       // outlives its socket one more: the table never fills with live holders.
-      ports_(std::max<size_t>(config.max_sockets, 1) + config.tcp.max_connections +
-                 (config.tcp.max_time_wait != 0 ? config.tcp.max_time_wait : config.tcp.max_connections)),
+      ports_(std::max<size_t>(config.max_sockets, 1) + config.tcp.max_connections + config.tcp.time_wait_capacity()),
       slots_(std::max<size_t>(config.max_sockets, 1)),
       tap_(*this),
       conn_owner_(config.tcp.max_connections, PortTable::kNone),

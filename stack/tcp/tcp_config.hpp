@@ -51,6 +51,7 @@ struct TcpConfig {
     // Orphans in TIME-WAIT, held as compact records outside the connection table (Linux's
     // tcp_max_tw_buckets; past it the oldest gives way). 0: as many as max_connections.
     size_t max_time_wait = 0;
+    size_t time_wait_capacity() const { return max_time_wait != 0 ? max_time_wait : max_connections; }
     size_t max_listeners = 64;
     uint32_t max_backlog = 1024;    // cap on listen()'s backlog (accept queue)
     uint32_t max_syn_backlog = 256;  // half-open (SYN-RECEIVED) children per listener

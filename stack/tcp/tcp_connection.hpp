@@ -150,6 +150,8 @@ struct alignas(64) TcpConnection {
     Timer keepalive_timer;  // keepalive (RFC 1122 4.2.3.6)
 
     TcpHandle handle() const { return {index, generation}; }
+    // Nobody holds it: closed by its user, or never accepted (not in a listener's queue).
+    bool orphan() const { return !user_owned && queue == ListenQueue::kNone; }
     // Sequence number just past the last byte of data the user queued.
     SeqNum snd_data_end() const { return snd_buf_seq + static_cast<uint32_t>(snd_buf.size()); }
     // The sequence number of our FIN (valid when fin_queued).

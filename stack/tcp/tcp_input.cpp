@@ -47,35 +47,24 @@ void TcpLayer::input(const Ipv4Repr& ip, Packet pkt) {
     const TcpTuple t{ip.dst_addr, seg.dst_port, ip.src_addr, seg.src_port};
     std::optional<SeqNum> iss_floor;
     TcpListener* l = nullptr;
-    // TIME-WAIT is a connection still held by its user, or an orphan's compact record.
-    TcpConnection* c = table_.find(t);
-    TimeWaitRecord* r = c == nullptr ? time_wait_.find(t) : nullptr;
-    if (c != nullptr || r != nullptr) {
-        const bool reopens = c != nullptr ? c->state == TcpState::kTimeWait &&
-                                                time_wait_accepts_syn(c->tcb.ts_ok, c->tcb.ts_recent, c->tcb.rcv_nxt, seg)
-                                          : time_wait_accepts_syn(r->ts_ok, r->ts_recent, r->rcv_nxt, seg);
-        // Only a listener can take the new incarnation: without one the SYN is the TIME-WAIT
-        // connection's own business (a challenge ACK, RFC 9293 3.10.7.4 fourth step), as on
-        // Linux (tcp_v4_rcv: TCP_TW_SYN with no listener falls through to TCP_TW_ACK).
-        if (!reopens || (l = listeners_.find(ip.dst_addr, seg.dst_port)) == nullptr) {
-            if (c != nullptr) {
-                connection_input(*c, seg);
-            } else {
-                time_wait_input(*r, seg);
-            }
+    // TIME-WAIT is a connection still held by its user, or an orphan's compact record. A SYN
+    // that reopens it ends the old incarnation, and the new one starts above its sequence space.
+    if (TcpConnection* c = table_.find(t)) {
+        if (c->state != TcpState::kTimeWait ||
+            (l = time_wait_reopener(c->tcb.ts_ok, c->tcb.ts_recent, c->tcb.rcv_nxt, t, seg)) == nullptr) {
+            connection_input(*c, seg);
             return;
         }
-        // RFC 6191 / RFC 1122 4.2.2.13: the old incarnation ends; the new one starts above the
-        // sequence space it used (Linux: its SND.NXT + 64 KiB + 2).
-        ++counters_.time_wait_syn_accepted;
-        if (c != nullptr) {
-            iss_floor = c->tcb.snd_nxt + 65535 + 2;
-            enter_closed(*c, 0);
-            finish(*c);
-        } else {
-            iss_floor = r->snd_nxt + 65535 + 2;
-            drop_time_wait(*r);
+        iss_floor = iss_floor_after(c->tcb.snd_nxt);
+        enter_closed(*c, 0);
+        finish(*c);
+    } else if (TimeWaitRecord* r = time_wait_.find(t)) {
+        if ((l = time_wait_reopener(r->ts_ok, r->ts_recent, r->rcv_nxt, t, seg)) == nullptr) {
+            time_wait_input(*r, seg);
+            return;
         }
+        iss_floor = iss_floor_after(r->snd_nxt);
+        drop_time_wait(*r);
     }
     if (l == nullptr) l = listeners_.find(ip.dst_addr, seg.dst_port);
     if (l != nullptr) {
@@ -99,16 +88,21 @@ void TcpLayer::closed_input(const TcpTuple& t, const TcpRepr& seg) {
 
 // RFC 6191 section 2: a SYN may reopen a connection in TIME-WAIT when it is provably new: its
 // timestamp is newer than TS.Recent when both use timestamps, otherwise (RFC 1122 4.2.2.13) its
-// sequence number is above RCV.NXT.
-bool TcpLayer::time_wait_accepts_syn(bool ts_ok, uint32_t ts_recent, SeqNum rcv_nxt, const TcpRepr& seg) const {
-    if (seg.control != TcpControl::kSyn || seg.ack_number) return false;
+// sequence number is above RCV.NXT. Only a listener can take the new incarnation: without one
+// the SYN is the TIME-WAIT's own business (a challenge ACK, RFC 9293 3.10.7.4 fourth step), as
+// on Linux (tcp_v4_rcv: TCP_TW_SYN with no listener falls through to TCP_TW_ACK).
+TcpListener* TcpLayer::time_wait_reopener(bool ts_ok, uint32_t ts_recent, SeqNum rcv_nxt, const TcpTuple& t,
+                                          const TcpRepr& seg) {
+    if (seg.control != TcpControl::kSyn || seg.ack_number) return nullptr;
+    bool newer = seg.seq_number > rcv_nxt;
     if (ts_ok && seg.timestamp) {
         const int32_t d = static_cast<int32_t>(seg.timestamp->tsval - ts_recent);
-        if (d > 0) return true;
-        if (d < 0) return false;
-        // Equal timestamps: fall back on the sequence number check.
+        if (d != 0) newer = d > 0;  // equal timestamps: the sequence number decides
     }
-    return seg.seq_number > rcv_nxt;
+    if (!newer) return nullptr;
+    TcpListener* l = listeners_.find(t.local_addr, t.local_port);
+    if (l != nullptr) ++counters_.time_wait_syn_accepted;
+    return l;
 }
 
 void TcpLayer::connection_input(TcpConnection& c, const TcpRepr& seg) {

@@ -14,8 +14,7 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
       buffers_(config.buffer_cache_bytes, config.max_buffer_memory),
       table_(config.max_connections, host.random().next_u64(), host.random().next_u64()),
       listeners_(config.max_listeners),
-      time_wait_(config.max_time_wait != 0 ? config.max_time_wait : config.max_connections, host.random().next_u64(),
-                 host.random().next_u64()),
+      time_wait_(config.time_wait_capacity(), host.random().next_u64(), host.random().next_u64()),
       time_wait_expiry_(&TcpLayer::on_time_wait_expiry, this),
       challenge_window_start_(host.now()),
       cookies_(host.random()) {
@@ -132,9 +131,9 @@ Result<TcpHandle> TcpLayer::open(TcpEndpoint local, TcpEndpoint remote, const Tc
     std::optional<SeqNum> iss_floor;
     if (old != nullptr) {
         // The new incarnation starts above the old one's sequence space, as a SYN accepted in
-        // TIME-WAIT does (RFC 6191; Linux: its SND.NXT + 64 KiB + 2).
+        // TIME-WAIT does.
         ++counters_.time_wait_reused;
-        iss_floor = old->snd_nxt + 65535 + 2;
+        iss_floor = iss_floor_after(old->snd_nxt);
         drop_time_wait(*old);
     }
     TcpConnection* c = table_.allocate();
@@ -415,13 +414,11 @@ Result<void> TcpLayer::set_release_cookie(TcpHandle h, uint32_t cookie) {
 }
 
 void TcpLayer::finish(TcpConnection& c) {
+    if (!c.in_use || !c.orphan()) return;
     // An ACK owed by the end of the turn (the one of the FIN that ended in TIME-WAIT) leaves
     // first: end_turn() finishes the connection again after sending it.
-    if (c.in_use && c.state == TcpState::kTimeWait && !c.user_owned && c.queue == ListenQueue::kNone &&
-        !c.on_turn_list) {
-        compact_time_wait(c);
-    }
-    if (c.in_use && c.state == TcpState::kClosed && !c.user_owned && c.queue == ListenQueue::kNone) {
+    if (c.state == TcpState::kTimeWait && !c.on_turn_list) compact_time_wait(c);
+    if (c.state == TcpState::kClosed) {
         // Whatever the buffers still hold (unread data after an abort) goes back to the pool now,
         // not when the slot is reused.
         c.snd_buf.reset(c.snd_buf.capacity());

@@ -204,7 +204,13 @@ private:
 
     // tcp_input.cpp.
     void closed_input(const TcpTuple& t, const TcpRepr& seg);
-    bool time_wait_accepts_syn(bool ts_ok, uint32_t ts_recent, SeqNum rcv_nxt, const TcpRepr& seg) const;
+    // The listener that takes a SYN reopening a TIME-WAIT (RFC 6191) on tuple t, nullptr when the
+    // SYN does not reopen it or no listener is there.
+    TcpListener* time_wait_reopener(bool ts_ok, uint32_t ts_recent, SeqNum rcv_nxt, const TcpTuple& t,
+                                    const TcpRepr& seg);
+    // The lowest ISS of a new incarnation of a tuple whose last one sent up to snd_nxt: above its
+    // sequence space (RFC 6191; Linux: its SND.NXT + 64 KiB + 2).
+    static SeqNum iss_floor_after(SeqNum snd_nxt) { return snd_nxt + 65535 + 2; }
     void connection_input(TcpConnection& c, const TcpRepr& seg);
     void count_parse_error(WireError e);
 
@@ -317,9 +323,8 @@ private:
         bool restart = false;        // the 2MSL wait starts again
         bool close = false;          // an RST at RCV.NXT: CLOSED, the TCB goes
     };
-    // The record of c's TIME-WAIT (and, computing its window field, the bookkeeping of the
-    // window an ACK of c would advertise).
-    TimeWaitRecord time_wait_record(TcpConnection& c);
+    // The record of c's TIME-WAIT, but its window field (window_field() when an ACK needs it).
+    TimeWaitRecord time_wait_record(const TcpConnection& c) const;
     TimeWaitActions time_wait_arrives(TimeWaitRecord& r, const TcpRepr& seg);
     void send_time_wait_ack(TimeWaitRecord& r);
     bool time_wait_ack_goes(const TimeWaitActions& a);

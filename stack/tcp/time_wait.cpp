@@ -9,7 +9,7 @@
 
 namespace tachyon {
 
-TimeWaitRecord TcpLayer::time_wait_record(TcpConnection& c) {
+TimeWaitRecord TcpLayer::time_wait_record(const TcpConnection& c) const {
     TimeWaitRecord r;
     r.tuple = c.tuple;
     r.snd_nxt = c.tcb.snd_nxt;

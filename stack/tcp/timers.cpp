@@ -142,12 +142,12 @@ void TcpLayer::enter_time_wait(TcpConnection& c) {
     cancel_rtx(c);
     host_.timers().cancel(c.persist_timer);
     host_.timers().cancel(c.keepalive_timer);
-    if (c.user_owned || c.queue != ListenQueue::kNone) {
-        host_.timers().arm(c.wait_timer, host_.now() + config_.time_wait);
-    } else {
+    if (c.orphan()) {
         // An orphan becomes a record (2MSL from now) before this poll step ends: finish(), or
         // end_turn() once the ACK it owes is out. No wheel timer to arm and cancel meanwhile.
         host_.timers().cancel(c.wait_timer);  // FIN-WAIT-2's
+    } else {
+        host_.timers().arm(c.wait_timer, host_.now() + config_.time_wait);
     }
 }
 

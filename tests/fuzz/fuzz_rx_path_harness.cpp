@@ -68,7 +68,7 @@ void RxPathFuzz::check_step() {
     Verdict& v = verdict();
     tcp_counters_.update("tcp", counter_values(tcp_.counters()), v);
     v.require(tcp_.connections_in_use() <= tcp_.config().max_connections, "more connections than max_connections");
-    v.require(tcp_.time_wait_records() <= tcp_.config().max_connections, "more TIME-WAIT records than allowed");
+    v.require(tcp_.time_wait_records() <= tcp_.config().time_wait_capacity(), "more TIME-WAIT records than allowed");
     for (App& a : apps_) check_connection(a);
 }
 

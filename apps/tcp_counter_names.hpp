@@ -16,6 +16,7 @@ template <typename Counters, typename Fn>
 void for_each_tcp_counter(const Counters& c, Fn&& fn) {
     TACHYON_APPS_TCP_COUNTER(segments_received)
     TACHYON_APPS_TCP_COUNTER(segments_sent)
+    TACHYON_APPS_TCP_COUNTER(predicted_segments)
     TACHYON_APPS_TCP_COUNTER(retransmitted_segments)
     TACHYON_APPS_TCP_COUNTER(active_opens)
     TACHYON_APPS_TCP_COUNTER(passive_opens)

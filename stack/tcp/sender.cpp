@@ -31,10 +31,14 @@ void TcpLayer::dispatch(TcpConnection& c, const RxActions& a) {
         }
     }
     if (c.state == TcpState::kSynSent) return;
-    // A delayed ACK waits for the timer unless a segment leaves first (it carries the ACK).
-    if (!ack && a.delayed_ack && !c.delayed_ack_due) arm_delayed_ack(c);
-    if (!ack && a.ack_by_turn_end) defer_ack(c);
+    if (!ack) owe_ack(c, a);
     output(c, ack);  // a segment that leaves now carries the ACK: nothing is owed any more
+}
+
+// A delayed ACK waits for the timer unless a segment leaves first (it carries the ACK).
+void TcpLayer::owe_ack(TcpConnection& c, const RxActions& a) {
+    if (a.delayed_ack && !c.delayed_ack_due) arm_delayed_ack(c);
+    if (a.ack_by_turn_end) defer_ack(c);
 }
 
 void TcpLayer::defer_ack(TcpConnection& c) {

@@ -100,6 +100,9 @@ struct TcpConfig {
     uint32_t dupthresh = 3;
     // Segments ACKed at once at the start of a connection (Linux's quickack mode, at most 16).
     uint8_t quickacks = 16;
+    // Header prediction (header_prediction.cpp): the next expected segment in ESTABLISHED skips
+    // the tests whose answer is known. Off only to compare it with the full path.
+    bool header_prediction = true;
 
     TcpConnConfig defaults;
 };

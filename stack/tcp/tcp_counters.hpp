@@ -8,6 +8,7 @@ namespace tachyon {
 struct TcpCounters {
     uint64_t segments_received = 0;
     uint64_t segments_sent = 0;
+    uint64_t predicted_segments = 0;  // taken by header prediction (Linux TCPHPHits + TCPHPAcks)
     uint64_t retransmitted_segments = 0;
     uint64_t active_opens = 0;
     uint64_t passive_opens = 0;
@@ -62,7 +63,7 @@ struct TcpCounters {
     uint64_t time_wait_recycled = 0;  // the TIME-WAIT records were full: the oldest gave way
     uint64_t time_wait_reused = 0;    // an active open took an orphan's TIME-WAIT tuple (tcp_tw_reuse)
 
-    uint64_t tx_alloc_failures = 0;
+    uint64_t tx_alloc_failures = 0;  // alloc_tx() empty: treated as a loss, the timer resends
 
     // Loss recovery and congestion control (issue 4).
     uint64_t dup_acks = 0;
@@ -77,7 +78,7 @@ struct TcpCounters {
     uint64_t user_timeouts = 0;
     uint64_t syn_cookies_sent = 0;
     uint64_t syn_cookies_accepted = 0;
-    uint64_t syn_cookies_failed = 0;  // an ACK to a listener with no valid cookie  // alloc_tx() empty: treated as a loss, the timer resends
+    uint64_t syn_cookies_failed = 0;  // an ACK to a listener with no valid cookie
 };
 
 }  // namespace tachyon

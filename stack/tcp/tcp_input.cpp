@@ -113,6 +113,10 @@ void TcpLayer::connection_input(TcpConnection& c, const TcpRepr& seg) {
         finish(c);
         return;
     }
+    if (c.state == TcpState::kEstablished && config_.header_prediction && predicted(c, seg)) {
+        predicted_input(c, seg);
+        return;  // still ESTABLISHED: nothing for finish()
+    }
     const RxActions actions =
         c.state == TcpState::kSynSent ? syn_sent_arrives(c, seg) : segment_arrives(c, seg);
     dispatch(c, actions);

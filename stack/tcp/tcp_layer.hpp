@@ -8,6 +8,7 @@
 //   tcp_input.cpp   demultiplexing, CLOSED (3.10.7.1), TIME-WAIT SYN acceptance (RFC 6191)
 //   handshake.cpp   LISTEN (3.10.7.2), SYN-SENT (3.10.7.3), options, SYN emission
 //   receiver.cpp    SEGMENT ARRIVES in the other states (3.10.7.4), RFC 5961, PAWS
+//   header_prediction.cpp  the fast path for the next expected segment in ESTABLISHED
 //   sender.cpp      dispatch of the receiver's decisions, data/FIN/ACK/RST output, Nagle, sender
 //                   SWS avoidance, retransmission of lost segments within cwnd
 //   sack_output.cpp SACK blocks we send (RFC 2018 section 4) and the receive window (RFC 1122 SWS)
@@ -239,6 +240,10 @@ private:
     AckTiming ack_timing(TcpConnection& c, uint32_t len, bool filled_gap);
     static void ack_by_turn_end(const TcpConnection& c, RxActions& out);
 
+    // header_prediction.cpp.
+    bool predicted(const TcpConnection& c, const TcpRepr& seg) const;
+    void predicted_input(TcpConnection& c, const TcpRepr& seg);
+
     // loss_recovery.cpp.
     void sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una, uint32_t prior_in_flight,
                     uint32_t prior_wnd, RateSource& rs);
@@ -272,6 +277,8 @@ private:
 
     // sender.cpp.
     void dispatch(TcpConnection& c, const RxActions& actions);
+    // The receiver's later ACK: the delayed-ACK timer, or by the end of the turn.
+    void owe_ack(TcpConnection& c, const RxActions& actions);
     void output(TcpConnection& c, bool ack_required);
     bool send_retransmissions(TcpConnection& c);
     bool send_new_data(TcpConnection& c, bool force);

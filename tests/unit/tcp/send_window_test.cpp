@@ -1,5 +1,6 @@
 // The send window (RFC 9293 3.10.7.4 fifth step) cannot be frozen by a segment forged ahead of
-// RCV.NXT: such a segment would set SND.WL1 past every genuine segment to come.
+// RCV.NXT: such a segment would set SND.WL1 past every genuine segment to come; and data that
+// moves it releases what waited (the header prediction path too).
 #include <gtest/gtest.h>
 
 #include "tests/unit/tcp/tcp_test_util.hpp"
@@ -42,6 +43,25 @@ TEST_F(SendWindow, AnAckThatAdvancesSndUnaUpdatesTheWindowAsLinuxDoes) {
     EXPECT_EQ(conn(h).tcb.snd_wnd, 20000u);
     EXPECT_TRUE(tcp().abort(h).ok());
     expect(is_tcp({.flags = kRst, .seq = kSnd + 100}));
+}
+
+// Header prediction takes an in-order data segment that acknowledges nothing new; when its window
+// differs, the window is taken and what waited for it goes at once (carrying the ACK), as the
+// full path does.
+TEST_F(SendWindow, DataThatOpensAZeroWindowReleasesWhatWaited) {
+    const TcpHandle h = accept_established();
+    send(seg({.seq = kRcv, .ack = kSnd, .window = 0}));  // the peer's window closes
+    EXPECT_EQ(conn(h).tcb.snd_wnd, 0u);
+    EXPECT_EQ(send_str(h, std::string(300, 'a')), 300u);
+    expect_nothing();  // waits for the window (the persist timer runs)
+    const uint64_t predicted = tcp().counters().predicted_segments;
+    send(seg({.seq = kRcv, .ack = kSnd, .window = 20000, .data = "hello"}));
+    EXPECT_EQ(tcp().counters().predicted_segments, predicted + 1);
+    EXPECT_EQ(conn(h).tcb.snd_wnd, 20000u);
+    expect(is_tcp({.flags = kAck | kPsh, .seq = kSnd, .ack = kRcv + 5, .len = 300}));
+    EXPECT_EQ(read_all(h), "hello");
+    EXPECT_TRUE(tcp().abort(h).ok());
+    expect(is_tcp({.flags = kRst, .seq = kSnd + 300}));
 }
 
 }  // namespace

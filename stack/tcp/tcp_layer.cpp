@@ -274,14 +274,19 @@ void TcpLayer::maybe_window_update(TcpConnection& c) {
         c.state != TcpState::kFinWait2) {
         return;
     }
-    // RFC 1122 4.2.3.3 (receiver SWS avoidance): announce a larger window once the right edge
-    // can move by min(buffer/2, MSS); smaller openings wait for the next segment's ACK. The
-    // update goes by the end of the application's turn: what it sends after reading carries it.
+    // A window update of its own only when the sender needs it, as Linux's tcp_cleanup_rbuf: the
+    // window still offered is at most half the buffer and reading at least doubled it. Otherwise
+    // the sender still has room, and the next ACK the receiver sends anyway (every second
+    // segment, or delayed) carries the larger window: a reader that drains every segment does
+    // not double the ACKs. The right edge moves only by min(buffer/2, MSS) (RFC 1122 4.2.3.3,
+    // receiver SWS avoidance, as window_field() announces it). The update goes by the end of
+    // the application's turn: what it sends after reading carries it.
     const uint32_t window = c.rcv_buf.window() >> c.tcb.rcv_wscale << c.tcb.rcv_wscale;
-    const SeqNum right = c.tcb.rcv_nxt + window;
-    const uint32_t threshold = std::min<uint32_t>(static_cast<uint32_t>(c.rcv_buf.capacity() / 2),
-                                                  c.tcb.rcv_mss);
-    if (right - c.tcb.rcv_adv >= static_cast<int32_t>(threshold)) defer_ack(c);
+    const int32_t offered = std::max<int32_t>(c.tcb.rcv_adv - c.tcb.rcv_nxt, 0);
+    const uint32_t capacity = static_cast<uint32_t>(c.rcv_buf.capacity());
+    const uint32_t threshold = std::min<uint32_t>(capacity / 2, c.tcb.rcv_mss);
+    const auto now_offered = static_cast<uint32_t>(offered);
+    if (2 * now_offered <= capacity && window >= 2 * now_offered && window >= now_offered + threshold) defer_ack(c);
 }
 
 Result<void> TcpLayer::shutdown_write(TcpHandle h) {

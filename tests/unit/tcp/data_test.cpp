@@ -84,6 +84,55 @@ TEST_F(Data, ZeroWindowThenWindowUpdateAfterReading) {
     expect(is_tcp({.flags = kAck, .ack = seq, .window = 2000}));
 }
 
+// Window updates of their own go only when the sender needs them, as Linux's tcp_cleanup_rbuf
+// decides: the window still offered is at most half the buffer and reading at least doubles it.
+// Past the quick ACKs of a connection's start (none here), a reader that drains every segment as
+// it comes gets one ACK per two segments, each carrying the larger window, not one per segment.
+class WindowUpdates : public TcpTest {
+protected:
+    TcpConfig config() const override {
+        TcpConfig c = TcpTest::config();
+        c.quickacks = 0;
+        return c;
+    }
+    // In-order full segments from seq on, n of them, unread; the ACKs they draw are dropped.
+    uint32_t fill(uint32_t seq, int n) {
+        for (int i = 0; i < n; ++i) {
+            send(seg({.seq = seq, .ack = kSnd, .data = std::string(1460, 'x')}));
+            seq += 1460;
+        }
+        while (pop().valid) {
+        }
+        return seq;
+    }
+};
+
+TEST_F(WindowUpdates, AReaderThatDrainsEachSegmentGetsAnAckPerTwo) {
+    const TcpHandle h = accept_established();
+    uint32_t seq = kRcv;
+    for (int i = 0; i < 10; ++i) {
+        send(seg({.seq = seq, .ack = kSnd, .data = std::string(1460, 'x')}));
+        seq += 1460;
+        EXPECT_EQ(read_all(h).size(), 1460u);
+        if (i % 2 == 1) {
+            expect(is_tcp({.flags = kAck, .ack = seq}));  // the second segment's ACK
+        }
+        expect_nothing();  // no window update of its own by the end of the turn
+    }
+}
+
+TEST_F(WindowUpdates, ReadingAnnouncesOnceTheOfferedWindowFellToHalfTheBuffer) {
+    const TcpHandle h = accept_established();
+    // 22 segments: 33,415 bytes of the 65,535 still offered, over half: reading waits.
+    uint32_t seq = fill(kRcv, 22);
+    EXPECT_EQ(read_all(h).size(), 22u * 1460);
+    expect_nothing();
+    // One more: 31,955 offered, at most half: reading announces the whole window at once.
+    seq = fill(seq, 23);
+    EXPECT_EQ(read_all(h).size(), 23u * 1460);
+    expect(is_tcp({.flags = kAck, .ack = seq, .window = 65535}));
+}
+
 TEST_F(Data, SendIsSegmentedByMssAndWindow) {
     const TcpHandle h = accept_established();
     const std::string data(4000, 'd');

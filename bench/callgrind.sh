@@ -6,8 +6,10 @@
 #
 #   bench/callgrind.sh [-b BUILD_DIR] [-n ITERATIONS] [-t TOP] [-o OUT_DIR] [SCENARIO...]
 #
-# Scenarios (default: all eight):
+# Scenarios (default: all nine):
 #   rx_ack    one in-order 1448-byte segment received, ACKed and read (TCP layer, fake hosts)
+#   rx_ack_inplace  the stack's own share of rx_ack: the segment already in the packet buffer (as a
+#             NIC leaves it), read in place (receive_peek/receive_consume) instead of copied out
 #   idle_poll one poll step with nothing to do (an established connection, nothing arriving)
 #   pingpong  one 64-byte round trip between two stacks in one thread over the memory link
 #   bulk      one 1448-byte segment of a bulk transfer between the same two stacks
@@ -30,12 +32,12 @@ while getopts "b:n:t:o:h" opt; do
         n) iterations=$OPTARG ;;
         t) top=$OPTARG ;;
         o) out=$OPTARG ;;
-        *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 scenarios=("$@")
-[ ${#scenarios[@]} -eq 0 ] && scenarios=(rx_ack idle_poll pingpong bulk connect pingpong_offload bulk_offload connect_offload)
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(rx_ack rx_ack_inplace idle_poll pingpong bulk connect pingpong_offload bulk_offload connect_offload)
 
 command -v valgrind >/dev/null || { echo "valgrind is missing (Debian: apt-get install valgrind)" >&2; exit 1; }
 if [ ! -f "$build/build.ninja" ]; then

@@ -1,12 +1,13 @@
 // A fixed number of fast-path operations for `valgrind --tool=callgrind` (bench/callgrind.sh):
 //
-//   fastpath_driver rx_ack|idle_poll|pingpong|bulk|connect[_offload] ITERATIONS
+//   fastpath_driver rx_ack|rx_ack_inplace|idle_poll|pingpong|bulk|connect[_offload] ITERATIONS
 //
 // Setup (connection establishment, warm-up) happens outside measured(), and callgrind is told to
 // count only inside it (--collect-atstart=no --toggle-collect='*measured*'), so the instruction
 // count divided by the operations printed is the cost of one operation, the same on every run.
 // Run natively it prints ns per operation as well (wall clock, for orientation only: bench_tcp is
 // the timing reference). Operations: rx_ack one in-order segment received + ACKed + read;
+// rx_ack_inplace the same with the segment already in its buffer and read in place;
 // pingpong one 64-byte round trip; bulk one 1448-byte segment delivered (both stacks' work);
 // connect one short connection (connect, 64-byte request and answer, close; both stacks' work);
 // idle_poll one poll step of a stack with an established connection and nothing to do (what a
@@ -24,7 +25,7 @@
 namespace tachyon::bench {
 namespace {
 
-enum class Scenario { kRxAck, kIdlePoll, kPingPong, kBulk, kConnect };
+enum class Scenario { kRxAck, kRxAckInPlace, kIdlePoll, kPingPong, kBulk, kConnect };
 
 // Returns the operations done (segments for bulk).
 [[gnu::noinline]] uint64_t measured(Scenario s, RxAckFixture* rx, LinkPair* link, uint64_t iterations) {
@@ -32,6 +33,9 @@ enum class Scenario { kRxAck, kIdlePoll, kPingPong, kBulk, kConnect };
     switch (s) {
         case Scenario::kRxAck:
             for (uint64_t i = 0; i < iterations; ++i) ops += rx->step() / 1448;
+            break;
+        case Scenario::kRxAckInPlace:
+            for (uint64_t i = 0; i < iterations; ++i) ops += rx->step_in_place() / 1448;
             break;
         case Scenario::kIdlePoll:
             for (uint64_t i = 0; i < iterations; ++i) link->poll();
@@ -58,7 +62,7 @@ enum class Scenario { kRxAck, kIdlePoll, kPingPong, kBulk, kConnect };
 int run(Scenario s, bool offload, uint64_t iterations) {
     std::unique_ptr<RxAckFixture> rx;
     std::unique_ptr<LinkPair> link;
-    if (s == Scenario::kRxAck) {
+    if (s == Scenario::kRxAck || s == Scenario::kRxAckInPlace) {
         rx = std::make_unique<RxAckFixture>();
         for (int i = 0; i < 100; ++i) (void)rx->step();
     } else {
@@ -93,7 +97,7 @@ int run(Scenario s, bool offload, uint64_t iterations) {
 int main(int argc, char** argv) {
     using tachyon::bench::Scenario;
     if (argc != 3) {
-        std::fprintf(stderr, "usage: fastpath_driver rx_ack|idle_poll|pingpong|bulk|connect[_offload] ITERATIONS\n");
+        std::fprintf(stderr, "usage: fastpath_driver rx_ack|rx_ack_inplace|idle_poll|pingpong|bulk|connect[_offload] ITERATIONS\n");
         return 2;
     }
     Scenario s;
@@ -102,6 +106,8 @@ int main(int argc, char** argv) {
     const std::string base = offload ? name.substr(0, name.size() - 8) : name;
     if (base == "rx_ack" && !offload) {
         s = Scenario::kRxAck;
+    } else if (base == "rx_ack_inplace" && !offload) {
+        s = Scenario::kRxAckInPlace;
     } else if (base == "idle_poll" && !offload) {
         s = Scenario::kIdlePoll;
     } else if (base == "pingpong") {
@@ -111,7 +117,7 @@ int main(int argc, char** argv) {
     } else if (base == "connect") {
         s = Scenario::kConnect;
     } else {
-        std::fprintf(stderr, "fastpath_driver: unknown scenario %s (rx_ack, idle_poll, pingpong, bulk, connect, each but rx_ack and idle_poll also _offload)\n",
+        std::fprintf(stderr, "fastpath_driver: unknown scenario %s (rx_ack, rx_ack_inplace, idle_poll, pingpong, bulk, connect, each but the first three also _offload)\n",
                      argv[1]);
         return 2;
     }

@@ -4,7 +4,8 @@
 //   RxAckFixture  one in-order 1448-byte data segment into an established connection, its ACK
 //                 generated and emitted, the data read by the application (TCP layer alone, on fake
 //                 IP hosts; checksum trusted as with a device's RX offload; the copy of the
-//                 segment into a packet included)
+//                 segment into a packet included); step_in_place() is the stack's own share:
+//                 the segment already in the buffer as a NIC leaves it, read in place
 //   LinkPair      two Stacks in one thread over the memory link (no faults): TCP, IPv4, Ethernet,
 //                 the link's queues, on the TSC clock; ping_pong() is one 64-byte round trip,
 //                 bulk_round() fills the send buffer, moves the frames and reads what arrived;
@@ -63,22 +64,31 @@ public:
         ip_ = tmpl.ip;
         bytes_.assign(tmpl.pkt.bytes().begin(), tmpl.pkt.bytes().end());
         seq_ = TcpSegment(tmpl.pkt.bytes()).seq_number();
+        header_len_ = TcpSegment(tmpl.pkt.bytes()).header_len();
+        // Every buffer of the pool holds the whole segment once, for step_in_place().
+        std::vector<Packet> all;
+        while (Packet p = pool_.alloc()) {
+            std::memcpy(p.append(bytes_.size()), bytes_.data(), bytes_.size());
+            all.push_back(std::move(p));
+        }
     }
 
     // One poll step's work: the last turn's end (the window update owed since the last read goes
     // out), one segment in, its ACK out (both dropped), its data read; returns the bytes read.
     size_t step() {
-        hb_.end_turn();
-        Packet p = pool_.alloc();
-        std::byte* d = p.append(bytes_.size());
-        std::memcpy(d, bytes_.data(), bytes_.size());
-        TcpSegment seg(p.bytes());
-        seg.set_seq_number(seq_);
-        p.meta().rx_flags = PacketMeta::kRxL4CsumGood;
-        b_.input(ip_, std::move(p));
-        seq_ += 1448;
-        hb_.sent().clear();
+        deliver(bytes_.size());
         return b_.receive(server_, sink_).value();
+    }
+
+    // The stack's own share of step(): the segment is already in a packet buffer, as a NIC's DMA
+    // leaves it (each buffer holds it since the constructor; only the header is written, for the
+    // sequence number), and the application reads in place (receive_peek, receive_consume) instead
+    // of copying out. Returns the bytes consumed.
+    size_t step_in_place() {
+        deliver(header_len_);
+        const size_t n = b_.receive_peek(server_, sink_.size()).value().size();
+        (void)b_.receive_consume(server_, n);
+        return n;
     }
 
 private:
@@ -86,6 +96,21 @@ private:
         TcpConfig cfg;
         cfg.max_connections = 4;
         return cfg;
+    }
+
+    // The turn's end, then the next segment in (its first `copy` bytes written into the buffer)
+    // and its ACK, if any, dropped.
+    void deliver(size_t copy) {
+        hb_.end_turn();
+        Packet p = pool_.alloc();
+        std::byte* d = p.append(bytes_.size());
+        std::memcpy(d, bytes_.data(), copy);
+        TcpSegment seg(p.bytes());
+        seg.set_seq_number(seq_);
+        p.meta().rx_flags = PacketMeta::kRxL4CsumGood;
+        b_.input(ip_, std::move(p));
+        seq_ += 1448;
+        hb_.sent().clear();
     }
 
     test::FakeIpHost ha_;
@@ -96,6 +121,7 @@ private:
     Ipv4Repr ip_;
     std::vector<std::byte> bytes_;
     SeqNum seq_;
+    size_t header_len_ = 0;
     PacketPool pool_{64};
     std::vector<std::byte> sink_;
 };

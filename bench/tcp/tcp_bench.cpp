@@ -65,6 +65,14 @@ void BM_ReceiveInOrderSegment(benchmark::State& state) {
 }
 BENCHMARK(BM_ReceiveInOrderSegment);
 
+void BM_ReceiveInOrderSegmentInPlace(benchmark::State& state) {
+    bench::RxAckFixture f;
+    for (auto _ : state) benchmark::DoNotOptimize(f.step_in_place());
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * 1448);
+}
+BENCHMARK(BM_ReceiveInOrderSegmentInPlace);
+
 }  // namespace
 }  // namespace tachyon
 

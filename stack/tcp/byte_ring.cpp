@@ -21,6 +21,7 @@ ByteRing& ByteRing::operator=(ByteRing&& other) noexcept {
     extent_ = std::exchange(other.extent_, 0);
     peak_ = std::exchange(other.peak_, 0);
     hint_ = other.hint_;
+    linger_ = other.linger_;
     return *this;
 }
 
@@ -117,7 +118,12 @@ void ByteRing::consume(size_t n) {
     head_ = wrap(head_ + n);
     size_ -= n;
     extent_ -= n;  // head_ is not rewound while anything is held: out-of-order bytes lie beyond
-    if (extent_ == 0) drop_storage();
+    if (extent_ != 0) return;
+    if (linger_) {
+        head_ = 0;  // empty: the next bytes start at the front, in one piece
+    } else {
+        drop_storage();
+    }
 }
 
 void ByteRing::trim() {

@@ -40,6 +40,12 @@ public:
 
     // Where storage comes from (nullptr: the allocator). Only while no storage is held.
     void set_pool(BufferPool* pool);
+    // Lingering: a ring that empties keeps its storage until its owner calls trim() (the TCP
+    // layer does after TcpConfig::buffer_linger), so a stream of messages takes and gives back
+    // no block per message. Off: the storage goes back as soon as nothing is held.
+    void set_linger(bool on) { linger_ = on; }
+    // Storage held with nothing in it (a lingering ring).
+    bool idle_storage() const { return buf_ != nullptr && extent_ == 0; }
 
     // Empties the ring with room for capacity bytes; gives its storage back.
     void reset(size_t capacity);
@@ -65,7 +71,8 @@ public:
     void commit(size_t n);
     // Copies dst.size() bytes starting offset bytes past the first; offset + dst.size() <= size().
     void copy_out(size_t offset, std::span<std::byte> dst) const;
-    // Drops n bytes from the front; n <= size(). Gives the storage back once nothing is held.
+    // Drops n bytes from the front; n <= size(). Gives the storage back once nothing is held,
+    // unless lingering.
     void consume(size_t n);
     // Gives the storage back if nothing is held (after a reserve() that was not used).
     void trim();
@@ -119,6 +126,7 @@ private:
     size_t extent_ = 0;    // bytes written past head (>= size_: out-of-order data lies beyond)
     size_t peak_ = 0;      // the largest extent_ of the current busy period
     size_t hint_ = 0;      // storage to start with next time: the last busy period's need
+    bool linger_ = false;  // set_linger()
 };
 
 }  // namespace tachyon

@@ -2,8 +2,8 @@
 // stored at their final place in the same ring (RFC 9293 3.10.7.4 seventh step: segments beyond
 // RCV.NXT "may be held for later processing"). The out-of-order ranges are kept in a small fixed
 // table, so reassembly is bounded in both memory and work; the ranges are what SACK blocks will
-// report (issue 4). The ring takes storage only while it holds bytes (ByteRing): an idle
-// connection's receive buffer costs nothing. No allocation per segment in a steady state.
+// report (issue 4). The ring takes storage only while it holds bytes, and for a short linger after
+// (ByteRing, TcpConfig::buffer_linger): an idle connection's receive buffer costs nothing. No allocation per segment in a steady state.
 #pragma once
 
 #include <array>
@@ -27,6 +27,9 @@ public:
 
     // Where the ring's storage comes from (nullptr: the allocator); only while it holds none.
     void set_pool(BufferPool* pool) { ring_.set_pool(pool); }
+    void set_linger(bool on) { ring_.set_linger(on); }  // ByteRing::set_linger
+    bool idle_storage() const { return ring_.idle_storage(); }
+    void trim() { ring_.trim(); }  // a lingering ring's storage goes back if it is still empty
     void reset(size_t capacity);
     void grow(size_t capacity) { ring_.grow(capacity); }
     size_t storage_bytes() const { return ring_.storage_bytes(); }

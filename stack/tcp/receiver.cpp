@@ -191,6 +191,7 @@ uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint
                                               static_cast<uint32_t>(c.snd_buf.size()));
         c.snd_buf.consume(n);
         c.snd_buf_seq += n;
+        if (c.snd_buf.idle_storage()) note_emptied(c);
     }
     c.stats.bytes_acked += static_cast<uint32_t>(ack - c.tcb.snd_una);
     c.tcb.snd_una = ack;

@@ -16,8 +16,8 @@ struct TcpConnConfig {
     // Our MSS cap; the MSS option sent is min(mss, mtu - 40) (RFC 9293 3.7.1).
     uint16_t mss = 1460;
     // Byte rings of up to these sizes (SO_SNDBUF, SO_RCVBUF); the receive buffer bounds the window
-    // and so the out-of-order bytes held. Storage is taken only while bytes are held
-    // (TcpConfig::buffer_cache_bytes).
+    // and so the out-of-order bytes held. Storage is taken only while bytes are held, and kept
+    // for TcpConfig::buffer_linger after (TcpConfig::buffer_cache_bytes).
     uint32_t send_buffer = 256 * 1024;
     uint32_t receive_buffer = 256 * 1024;
     bool window_scaling = true;  // RFC 7323 section 2
@@ -62,6 +62,10 @@ struct TcpConfig {
     // takes less (EAGAIN) and a segment is dropped unacknowledged, counted by the pool.
     size_t buffer_cache_bytes = size_t{16} << 20;
     size_t max_buffer_memory = SIZE_MAX;
+    // A send or receive ring that empties keeps its block until the next sweep, at most this long
+    // (a stream of messages takes and gives back no block per message; Linux likewise keeps a
+    // socket's forward-allocated memory). Zero: the block goes back at once.
+    Duration buffer_linger = Duration::from_ms(100);
 
     // RFC 6298: initial RTO 1 s (2.1), minimum RTO (2.4; 200 ms as Linux), maximum (2.5).
     Duration initial_rto = Duration::from_secs(1);

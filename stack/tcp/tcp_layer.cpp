@@ -16,6 +16,7 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
       listeners_(config.max_listeners),
       time_wait_(config.time_wait_capacity(), host.random().next_u64(), host.random().next_u64()),
       time_wait_expiry_(&TcpLayer::on_time_wait_expiry, this),
+      linger_sweep_(&TcpLayer::on_linger_sweep, this),
       challenge_window_start_(host.now()),
       cookies_(host.random()) {
     for (size_t i = 0; i < table_.capacity(); ++i) {
@@ -29,8 +30,12 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
         c.snd_buf.set_pool(&buffers_);
         c.rcv_buf.set_pool(&buffers_);
         c.sb.set_pool(&buffers_);
+        const bool linger = config.buffer_linger > Duration::zero();
+        c.snd_buf.set_linger(linger);
+        c.rcv_buf.set_linger(linger);
     }
     turn_acks_.reserve(table_.capacity());
+    lingering_.reserve(table_.capacity());
 }
 
 TcpLayer::~TcpLayer() = default;
@@ -260,6 +265,7 @@ Result<size_t> TcpLayer::receive(TcpHandle h, std::span<std::byte> out) {
     // (as Linux: tcp_reset does not purge the receive queue).
     const size_t n = c->rcv_buf.read(out);
     if (n > 0) {
+        if (c->rcv_buf.idle_storage()) note_emptied(*c);
         maybe_window_update(*c);
         return n;
     }
@@ -503,8 +509,36 @@ Result<void> TcpLayer::receive_consume(TcpHandle h, size_t n) {
     if (n > c->rcv_buf.readable()) return Result<void>::fail(EINVAL);
     if (n == 0) return {};
     c->rcv_buf.consume(n);
+    if (c->rcv_buf.idle_storage()) note_emptied(*c);
     maybe_window_update(*c);
     return {};
+}
+
+// Lingering (TcpConfig::buffer_linger): the slot goes on the sweep's list once; the sweep gives
+// back the blocks of the rings still empty then, so a block lingers at most one sweep period.
+// With more than half of max_buffer_memory in use a block goes back at once: memory that is
+// short is not kept idle.
+void TcpLayer::note_emptied(TcpConnection& c) {
+    if (buffers_.stats().in_use_bytes > config_.max_buffer_memory / 2) {
+        c.snd_buf.trim();  // only an empty ring gives its block back
+        c.rcv_buf.trim();
+        return;
+    }
+    if (c.on_linger_list) return;
+    c.on_linger_list = true;
+    lingering_.push_back(c.index);  // at most once per slot: within the capacity reserved
+    if (!linger_sweep_.armed()) host_.timers().arm(linger_sweep_, host_.now() + config_.buffer_linger);
+}
+
+void TcpLayer::on_linger_sweep(Timer& timer, Instant /*now*/) {
+    auto* self = static_cast<TcpLayer*>(timer.context());
+    for (const uint32_t index : self->lingering_) {
+        TcpConnection& c = self->table_.slot(index);
+        c.on_linger_list = false;
+        c.snd_buf.trim();  // gives the block back only if the ring is (still or again) empty
+        c.rcv_buf.trim();
+    }
+    self->lingering_.clear();
 }
 
 Result<RingSpans<std::byte>> TcpLayer::send_prepare(TcpHandle h, size_t max) {

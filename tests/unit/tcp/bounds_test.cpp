@@ -1,11 +1,11 @@
 // Resource bounds of the TCP layer (issue 9), each filled exactly to its limit: the next item is
 // refused and counted under its reason, and it is taken again once room comes back. Connection
-// buffer memory: taken only while a connection holds bytes, none in TIME-WAIT, a configurable
-// limit with recovery, and no allocation in a steady state.
+// buffer memory: taken only while a connection holds bytes (and one linger period after), none in
+// TIME-WAIT, a configurable limit with recovery, and no allocation in a steady state.
 //
 // Knobs: TcpConfig::max_connections, max_syn_backlog, max_backlog (and listen()'s backlog),
 // TcpConnConfig::receive_buffer (the window: out-of-order bytes), ReceiveBuffer::kMaxRanges,
-// TcpConfig::max_buffer_memory, buffer_cache_bytes.
+// TcpConfig::max_buffer_memory, buffer_cache_bytes, buffer_linger.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -149,7 +149,9 @@ TEST_F(TcpBounds, OutOfOrderBytesFillTheWindowExactlyAndNoMore) {
     expect(is_tcp({.flags = kAck, .ack = nxt + 4096, .window = 0}));
     EXPECT_EQ(read_all(h), "a" + std::string(4095, 'b'));
     expect(is_tcp({.flags = kAck, .ack = nxt + 4096, .window = 4096}));  // window update
-    EXPECT_EQ(tcp().connection(h)->rcv_buf.storage_bytes(), 0u);
+    EXPECT_EQ(tcp().connection(h)->rcv_buf.storage_bytes(), 4096u);  // lingers ...
+    host_.advance(config().buffer_linger);
+    EXPECT_EQ(tcp().connection(h)->rcv_buf.storage_bytes(), 0u);  // ... until the sweep
     EXPECT_EQ(buffers().in_use_bytes, 0u);
     // The byte refused before is taken now.
     send(seg({.seq = nxt + 4096, .ack = kServerIss + 1, .data = "c"}));
@@ -185,7 +187,8 @@ TEST_F(TcpBounds, OutOfOrderRangeTableHoldsKMaxRangesThenDrops) {
     EXPECT_EQ(buffers().in_use_bytes, 0u);
 }
 
-// Buffer memory follows use: nothing while idle, a block while bytes are held, none in TIME-WAIT.
+// Buffer memory follows use: nothing while idle, a block while bytes are held (and until the
+// next linger sweep after), none in TIME-WAIT.
 TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     const TcpHandle h = accept_established();
     const uint32_t nxt = kPeerIss + 1;
@@ -194,7 +197,9 @@ TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     expect_ack(nxt + 5);
     EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);
     EXPECT_EQ(read_all(h), "hello");
-    EXPECT_EQ(buffers().in_use_bytes, 0u);
+    EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);  // lingers ...
+    host_.advance(config().buffer_linger);
+    EXPECT_EQ(buffers().in_use_bytes, 0u);  // ... until the sweep
     // Six small segments in flight: past the inline send records, a block for them too.
     ASSERT_TRUE(tcp().set_nodelay(h, true).ok());
     for (int i = 0; i < 6; ++i) {
@@ -206,7 +211,9 @@ TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     EXPECT_GT(c.sb.storage_bytes(), 0u);
     EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock + c.sb.storage_bytes());
     send(seg({.seq = nxt + 5, .ack = kServerIss + 19}));
-    EXPECT_EQ(buffers().in_use_bytes, 0u);
+    EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);  // the send records' block went back
+    host_.advance(config().buffer_linger);
+    EXPECT_EQ(buffers().in_use_bytes, 0u);  // and the send ring's after its linger
     // Close: FIN-WAIT-1, -2, TIME-WAIT; no buffer memory held meanwhile.
     ASSERT_TRUE(tcp().close(h).ok());
     expect(is_tcp({.flags = kFin | kAck, .seq = kServerIss + 19}));
@@ -241,7 +248,7 @@ TEST_F(TcpBufferLimit, SendAndReceiveWaitForMemoryAndRecoverWhenItReturns) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.code(), EAGAIN);
     EXPECT_EQ(buffers().failures, 1u);
-    EXPECT_EQ(read_all(h), "hello");  // the receive ring's block goes back
+    EXPECT_EQ(read_all(h), "hello");  // the receive ring's block goes back (memory is short: no linger)
     EXPECT_EQ(send_str(h, "abc"), 3u);
     expect(is_tcp({.flags = kAck, .seq = kServerIss + 1, .data = "abc"}));
     // In-order data with no memory to hold it: dropped unacknowledged (a duplicate ACK).
@@ -281,12 +288,15 @@ TEST_F(TcpBounds, SteadyRequestResponseDoesNotAllocate) {
         EXPECT_TRUE(matches(c.tcp, is_tcp({.flags = kAck, .seq = ours, .ack = peer, .len = 300})));
         ours += 300;
         send(seg({.seq = peer, .ack = ours}));
-        EXPECT_EQ(buffers().in_use_bytes, 0u);
+        // Both rings are empty; their blocks linger (no clock moves here: no sweep).
+        EXPECT_EQ(buffers().in_use_bytes, 2 * ByteRing::kMinBlock);
         if (i == 0) allocs_after_first = buffers().heap_allocs;
     }
     EXPECT_GT(allocs_after_first, 0u);
     EXPECT_EQ(buffers().heap_allocs, allocs_after_first) << "blocks are reused from the cache";
-    EXPECT_EQ(buffers().takes, 200u);  // one block per direction per exchange
+    EXPECT_EQ(buffers().takes, 2u);  // one block per direction for all 100 exchanges
+    host_.advance(config().buffer_linger);
+    EXPECT_EQ(buffers().in_use_bytes, 0u);
     ASSERT_TRUE(tcp().abort(h).ok());
     expect(is_tcp({.flags = kRst}));
 }

@@ -3,7 +3,8 @@
 // RCV.NXT "may be held for later processing"). The out-of-order ranges are kept in a small fixed
 // table, so reassembly is bounded in both memory and work; the ranges are what SACK blocks will
 // report (issue 4). The ring takes storage only while it holds bytes, and for a short linger after
-// (ByteRing, TcpConfig::buffer_linger): an idle connection's receive buffer costs nothing. No allocation per segment in a steady state.
+// (ByteRing, TcpConfig::buffer_linger): an idle connection's receive buffer costs nothing. No
+// allocation per segment in a steady state.
 #pragma once
 
 #include <array>

@@ -288,11 +288,10 @@ void TcpLayer::maybe_window_update(TcpConnection& c) {
     // receiver SWS avoidance, as window_field() announces it). The update goes by the end of
     // the application's turn: what it sends after reading carries it.
     const uint32_t window = c.rcv_buf.window() >> c.tcb.rcv_wscale << c.tcb.rcv_wscale;
-    const int32_t offered = std::max<int32_t>(c.tcb.rcv_adv - c.tcb.rcv_nxt, 0);
-    const uint32_t capacity = static_cast<uint32_t>(c.rcv_buf.capacity());
+    const uint32_t offered = c.tcb.rcv_adv > c.tcb.rcv_nxt ? static_cast<uint32_t>(c.tcb.rcv_adv - c.tcb.rcv_nxt) : 0;
+    const auto capacity = static_cast<uint32_t>(c.rcv_buf.capacity());
     const uint32_t threshold = std::min<uint32_t>(capacity / 2, c.tcb.rcv_mss);
-    const auto now_offered = static_cast<uint32_t>(offered);
-    if (2 * now_offered <= capacity && window >= 2 * now_offered && window >= now_offered + threshold) defer_ack(c);
+    if (2 * offered <= capacity && window >= 2 * offered && window >= offered + threshold) defer_ack(c);
 }
 
 Result<void> TcpLayer::shutdown_write(TcpHandle h) {

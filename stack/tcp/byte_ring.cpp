@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -31,13 +32,17 @@ void ByteRing::set_pool(BufferPool* pool) {
 }
 
 void ByteRing::reset(size_t capacity) {
+    assert(capacity <= UINT32_MAX);  // peak_ and hint_ are 32 bits
     drop_storage();
     capacity_ = capacity;
     head_ = size_ = extent_ = peak_ = hint_ = 0;
 }
 
 // The storage keeps every byte at its offset; a later reserve() grows it to the new limit.
-void ByteRing::grow(size_t capacity) { capacity_ = std::max(capacity_, capacity); }
+void ByteRing::grow(size_t capacity) {
+    assert(capacity <= UINT32_MAX);
+    capacity_ = std::max(capacity_, capacity);
+}
 
 void ByteRing::drop_storage() {
     if (buf_ == nullptr) return;
@@ -54,7 +59,7 @@ bool ByteRing::take_storage(size_t end) {
     // The first block is the last busy period's size (no regrowth for a steady stream), else one
     // segment's worth; never more than the capacity needs. (block_size() is monotonic, so the
     // cap applies before it: one call instead of two.)
-    const size_t start = buf_ == nullptr ? std::max(hint_, std::min(kMinBlock, capacity_)) : phys_ * 2;
+    const size_t start = buf_ == nullptr ? std::max<size_t>(hint_, std::min(kMinBlock, capacity_)) : phys_ * 2;
     const size_t size = BufferPool::block_size(std::min(std::max(end, start), capacity_));
     std::byte* next = take_block(pool_, size);
     if (next == nullptr) return false;
@@ -77,7 +82,7 @@ void ByteRing::copy_in(size_t offset, std::span<const std::byte> src) {
     std::memcpy(buf_ + start, src.data(), first);
     if (first < src.size()) std::memcpy(buf_, src.data() + first, src.size() - first);
     extent_ = std::max(extent_, offset + src.size());
-    peak_ = std::max(peak_, extent_);
+    peak_ = std::max(peak_, static_cast<uint32_t>(extent_));
 }
 
 size_t ByteRing::push(std::span<const std::byte> src) {

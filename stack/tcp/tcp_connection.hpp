@@ -111,7 +111,7 @@ struct alignas(64) TcpConnection {
     bool delayed_ack_due = false;  // the delayed-ACK timer runs (lazily, as rtx_running: ack_timer)
     Instant delayed_ack_deadline;
     bool on_turn_list = false;  // the slot is in TcpLayer::turn_acks_ (until end_turn, whatever its use)
-    bool on_linger_list = false;  // the slot is in TcpLayer::lingering_ (until the sweep, whatever its use)
+    uint32_t linger_pos = kNoIndex;  // its place in TcpLayer::lingering_ (kNoIndex: not there)
     uint32_t rcv_est_mss = 536;  // the largest segment seen: the peer's MSS estimate
     std::array<SeqNum, 4> sack_recent{};  // a sequence number in each recently changed range
     uint8_t sack_recent_count = 0;

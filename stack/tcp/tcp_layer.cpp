@@ -434,6 +434,7 @@ void TcpLayer::finish(TcpConnection& c) {
         c.snd_buf.reset(c.snd_buf.capacity());
         c.rcv_buf.clear();
         c.sb.reset(c.sb.capacity());
+        if (c.linger_pos != kNoIndex) unlist_lingering(c);  // nothing left for the sweep
         table_.release(c);
         tell_released(std::exchange(c.release_cookie, kNoIndex));
     }
@@ -513,8 +514,10 @@ Result<void> TcpLayer::receive_consume(TcpHandle h, size_t n) {
     return {};
 }
 
-// Lingering (TcpConfig::buffer_linger): the slot goes on the sweep's list once; the sweep gives
-// back the blocks of the rings still empty then, so a block lingers at most one sweep period.
+// Lingering (TcpConfig::buffer_linger): the slot goes on the sweep's list once, and off it when
+// released (a short connection is gone long before the sweep, which then need not touch its
+// slot); the sweep gives back the blocks of the rings still empty then, so a block lingers at
+// most one sweep period.
 // With more than half of max_buffer_memory in use a block goes back at once: memory that is
 // short is not kept idle.
 void TcpLayer::note_emptied(TcpConnection& c) {
@@ -523,8 +526,8 @@ void TcpLayer::note_emptied(TcpConnection& c) {
         c.rcv_buf.trim();
         return;
     }
-    if (c.on_linger_list) return;
-    c.on_linger_list = true;
+    if (c.linger_pos != kNoIndex) return;
+    c.linger_pos = static_cast<uint32_t>(lingering_.size());
     lingering_.push_back(c.index);  // at most once per slot: within the capacity reserved
     if (!linger_sweep_.armed()) host_.timers().arm(linger_sweep_, host_.now() + config_.buffer_linger);
 }
@@ -533,11 +536,20 @@ void TcpLayer::on_linger_sweep(Timer& timer, Instant /*now*/) {
     auto* self = static_cast<TcpLayer*>(timer.context());
     for (const uint32_t index : self->lingering_) {
         TcpConnection& c = self->table_.slot(index);
-        c.on_linger_list = false;
+        c.linger_pos = kNoIndex;
         c.snd_buf.trim();  // gives the block back only if the ring is (still or again) empty
         c.rcv_buf.trim();
     }
     self->lingering_.clear();
+}
+
+// Takes c off the sweep's list: the last entry moves into its place.
+void TcpLayer::unlist_lingering(TcpConnection& c) {
+    const uint32_t moved = lingering_.back();
+    lingering_[c.linger_pos] = moved;
+    table_.slot(moved).linger_pos = c.linger_pos;
+    lingering_.pop_back();
+    c.linger_pos = kNoIndex;
 }
 
 Result<RingSpans<std::byte>> TcpLayer::send_prepare(TcpHandle h, size_t max) {

@@ -346,6 +346,7 @@ private:
     // A send or receive ring of c emptied: with lingering, its block stays until the next sweep.
     void note_emptied(TcpConnection& c);
     static void on_linger_sweep(Timer& timer, Instant now);
+    void unlist_lingering(TcpConnection& c);
     void arm_fin_wait2(TcpConnection& c);
 
     IpHost& host_;
@@ -357,7 +358,7 @@ private:
     TimeWaitTable time_wait_;  // orphans in TIME-WAIT, oldest first
     Timer time_wait_expiry_;   // armed for the oldest record's expiry
     std::vector<uint32_t> turn_acks_;  // slots that owed an ACK this turn (defer_ack); capacity: the table's
-    std::vector<uint32_t> lingering_;  // slots whose rings emptied since the last sweep; capacity: the table's
+    std::vector<uint32_t> lingering_;  // live slots whose rings emptied since the last sweep; capacity: the table's
     Timer linger_sweep_;               // armed while lingering_ is not empty
     TcpCounters counters_;
     // RFC 5961 section 7 rate limit: challenge ACKs sent in the current one-second window.

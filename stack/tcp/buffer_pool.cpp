@@ -7,11 +7,12 @@
 
 namespace tachyon {
 
-BufferPool::BufferPool(size_t cache_bytes, size_t limit_bytes)
-    : cache_bytes_(cache_bytes), limit_bytes_(limit_bytes) {}
+BufferPool::BufferPool(size_t cache_bytes, size_t limit_bytes, size_t packet_limit)
+    : cache_bytes_(cache_bytes), limit_bytes_(limit_bytes), packet_limit_(packet_limit) {}
 
 BufferPool::~BufferPool() {
     assert(stats_.in_use_bytes == 0 && "a connection buffer outlived its pool");
+    assert(stats_.packets_held == 0 && "a received packet outlived its pool");
     trim();
 }
 

@@ -5,10 +5,13 @@
 // for reuse, up to cache_bytes in all: a steady state takes and gives blocks without touching the
 // allocator. The blocks in use are bounded by limit_bytes (Linux's tcp_mem hard limit); a request
 // past it, or one the allocator refuses, fails and is counted: the caller then drops or defers.
-// Single-threaded, like the layer that owns it.
+// It also bounds the received packets the connections keep instead of copying their payload
+// into a ring (ReceiveBuffer::adopt): those buffers belong to a driver's RX pool, which must keep
+// enough to receive into. Single-threaded, like the layer that owns it.
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -28,9 +31,13 @@ public:
         uint64_t heap_allocs = 0;   // takes the free lists could not serve
         uint64_t heap_frees = 0;    // gives past the cache bound (and trim())
         uint64_t failures = 0;      // takes refused: over limit_bytes, or the allocator said no
+        size_t packets_held = 0;        // received packets kept for their payload now
+        uint64_t packets_adopted = 0;   // ... ever (segments read in place, not copied)
+        uint64_t packets_refused = 0;   // ... that were copied because packet_limit were held
     };
 
-    explicit BufferPool(size_t cache_bytes = size_t{16} << 20, size_t limit_bytes = SIZE_MAX);
+    explicit BufferPool(size_t cache_bytes = size_t{16} << 20, size_t limit_bytes = SIZE_MAX,
+                        size_t packet_limit = 0);
     BufferPool(const BufferPool&) = delete;
     BufferPool& operator=(const BufferPool&) = delete;
     ~BufferPool();
@@ -45,6 +52,21 @@ public:
     void give(std::byte* block, size_t size) noexcept;
     // Frees every cached block (memory measurements, memory pressure).
     void trim() noexcept;
+
+    // A received packet may be kept (false: packet_limit are held; copy its payload instead).
+    bool hold_packet() {
+        if (stats_.packets_held >= packet_limit_) {
+            ++stats_.packets_refused;
+            return false;
+        }
+        ++stats_.packets_held;
+        ++stats_.packets_adopted;
+        return true;
+    }
+    void release_packet() noexcept {
+        assert(stats_.packets_held > 0);
+        --stats_.packets_held;
+    }
 
     const Stats& stats() const { return stats_; }
     size_t limit_bytes() const { return limit_bytes_; }
@@ -63,6 +85,7 @@ private:
     std::array<FreeBlock*, kMaxShift - kMinShift + 1> free_{};
     size_t cache_bytes_;
     size_t limit_bytes_;
+    size_t packet_limit_;
     Stats stats_;
 };
 

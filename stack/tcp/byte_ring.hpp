@@ -40,6 +40,7 @@ public:
 
     // Where storage comes from (nullptr: the allocator). Only while no storage is held.
     void set_pool(BufferPool* pool);
+    BufferPool* pool() const { return pool_; }
     // Lingering: a ring that empties keeps its storage until its owner calls trim() (the TCP
     // layer does after TcpConfig::buffer_linger), so a stream of messages takes and gives back
     // no block per message. Off: the storage goes back as soon as nothing is held.

@@ -2,12 +2,32 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 namespace tachyon {
 
 void ReceiveBuffer::reset(size_t capacity) {
+    drop_packet();
     ring_.reset(capacity);
     range_count_ = 0;
+}
+
+bool ReceiveBuffer::adopt(std::span<const std::byte> data, Packet& pkt) {
+    assert(data.size() <= window());
+    if (held_ || !ring_.empty() || range_count_ != 0 || data.empty() || ring_.pool() == nullptr) return false;
+    const std::byte* const start = pkt.data();
+    if (data.data() < start || data.data() + data.size() > start + pkt.size()) return false;
+    if (!ring_.pool()->hold_packet()) return false;
+    pkt.trim_front(static_cast<size_t>(data.data() - start));
+    pkt.truncate(data.size());
+    held_ = std::move(pkt);
+    return true;
+}
+
+void ReceiveBuffer::drop_packet() noexcept {
+    if (!held_) return;
+    held_.reset();
+    ring_.pool()->release_packet();
 }
 
 ReceiveBuffer::InsertResult ReceiveBuffer::insert(SeqNum rcv_nxt, SeqNum seq,
@@ -83,10 +103,40 @@ uint32_t ReceiveBuffer::absorb_ranges(SeqNum rcv_nxt) {
 }
 
 size_t ReceiveBuffer::read(std::span<std::byte> dst) {
-    const size_t n = std::min(dst.size(), ring_.size());
-    ring_.copy_out(0, dst.first(n));
+    size_t n = 0;
+    if (held_) {
+        n = std::min(dst.size(), held_.size());
+        std::memcpy(dst.data(), held_.data(), n);
+        if (n == held_.size()) {
+            drop_packet();
+        } else {
+            held_.trim_front(n);
+            return n;
+        }
+    }
+    const size_t m = std::min(dst.size() - n, ring_.size());
+    ring_.copy_out(0, dst.subspan(n, m));
+    ring_.consume(m);
+    return n + m;
+}
+
+RingSpans<const std::byte> ReceiveBuffer::peek(size_t len) const {
+    if (!held_) return ring_.view(0, len);
+    const size_t first = std::min(len, held_.size());
+    const std::span<const std::byte> rest = ring_.view(0, std::min(len - first, ring_.size())).first;
+    return {{held_.data(), first}, rest};
+}
+
+void ReceiveBuffer::consume(size_t n) {
+    if (held_) {
+        if (n < held_.size()) {
+            held_.trim_front(n);
+            return;
+        }
+        n -= held_.size();
+        drop_packet();
+    }
     ring_.consume(n);
-    return n;
 }
 
 }  // namespace tachyon

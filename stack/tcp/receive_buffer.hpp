@@ -5,6 +5,9 @@
 // report (issue 4). The ring takes storage only while it holds bytes, and for a short linger after
 // (ByteRing, TcpConfig::buffer_linger): an idle connection's receive buffer costs nothing. No
 // allocation per segment in a steady state.
+// In-order data that finds the buffer empty may stay in the packet it came in (adopt()): the
+// reader then reads it there, and data arriving behind it goes into the ring as usual. The
+// packet counts against the window like the ring's bytes, so the wire sees no difference.
 #pragma once
 
 #include <array>
@@ -12,6 +15,7 @@
 #include <cstdint>
 #include <span>
 
+#include "lib/packet.hpp"
 #include "lib/seq.hpp"
 #include "stack/tcp/byte_ring.hpp"
 
@@ -26,7 +30,13 @@ public:
         SeqNum right;  // one past the last byte held
     };
 
+    ReceiveBuffer() = default;
+    ReceiveBuffer(const ReceiveBuffer&) = delete;
+    ReceiveBuffer& operator=(const ReceiveBuffer&) = delete;
+    ~ReceiveBuffer() { drop_packet(); }
+
     // Where the ring's storage comes from (nullptr: the allocator); only while it holds none.
+    // Only a buffer with a pool adopts packets (the pool bounds how many are held).
     void set_pool(BufferPool* pool) { ring_.set_pool(pool); }
     void set_linger(bool on) { ring_.set_linger(on); }  // ByteRing::set_linger
     bool idle_storage() const { return ring_.idle_storage(); }
@@ -37,9 +47,12 @@ public:
 
     size_t capacity() const { return ring_.capacity(); }
     // In-order bytes the user has not read yet.
-    size_t readable() const { return ring_.size(); }
-    // Free space past RCV.NXT: the receive window.
-    uint32_t window() const { return static_cast<uint32_t>(ring_.free()); }
+    size_t readable() const { return packet_bytes() + ring_.size(); }
+    // Free space past RCV.NXT: the receive window. Ring data lies behind the adopted packet's, so
+    // the ring can hold at most capacity() - packet_bytes().
+    uint32_t window() const { return static_cast<uint32_t>(ring_.free() - packet_bytes()); }
+    // Bytes still unread in an adopted packet (read before the ring's).
+    size_t packet_bytes() const { return held_ ? held_.size() : 0; }
 
     struct InsertResult {
         uint32_t advanced = 0;  // how far RCV.NXT moves (this segment plus reassembled ranges)
@@ -48,16 +61,25 @@ public:
     };
     // Stores data that starts at seq. The caller has trimmed it to [rcv_nxt, rcv_nxt + window()).
     InsertResult insert(SeqNum rcv_nxt, SeqNum seq, std::span<const std::byte> data);
+    // Keeps pkt instead of copying data (in pkt's bytes, starting at rcv_nxt, within the window)
+    // when nothing is buffered and the pool allows another packet; pkt is then empty and the
+    // bytes are readable as if inserted. False: nothing done, insert() them.
+    bool adopt(std::span<const std::byte> data, Packet& pkt);
 
     // Copies up to dst.size() in-order bytes out; returns how many.
     size_t read(std::span<std::byte> dst);
-    // Zero-copy reading: the first len in-order bytes in place (len <= readable()), valid until
-    // the ring changes (the next insert, consume or clear); consume(n) then drops n of them, as
-    // read() does after copying.
-    RingSpans<const std::byte> peek(size_t len) const { return ring_.view(0, len); }
-    void consume(size_t n) { ring_.consume(n); }
+    // Zero-copy reading: in-order bytes in place, at most len (len <= readable()): an adopted
+    // packet's, then the ring's. Fewer than len when the packet's end or the ring's wrap splits
+    // them beyond two spans. Valid until the buffer changes (the next insert, consume or clear);
+    // consume(n) then drops n of them, as read() does after copying.
+    RingSpans<const std::byte> peek(size_t len) const;
+    void consume(size_t n);
     // Drops every unread byte (used when the connection resets).
-    void clear() { ring_.reset(ring_.capacity()); range_count_ = 0; }
+    void clear() {
+        drop_packet();
+        ring_.reset(ring_.capacity());
+        range_count_ = 0;
+    }
 
     size_t range_count() const { return range_count_; }
     std::span<const Range> ranges() const { return {ranges_.data(), range_count_}; }
@@ -65,10 +87,14 @@ public:
 private:
     bool add_range(SeqNum left, SeqNum right);
     uint32_t absorb_ranges(SeqNum rcv_nxt);
+    void drop_packet() noexcept;
 
-    ByteRing ring_;
+    // The layout keeps a connection slot at 1,536 bytes: the count sits in the ring's tail
+    // padding, the packet handle in the 8 bytes the count took before.
+    [[no_unique_address]] ByteRing ring_;
+    uint8_t range_count_ = 0;
     std::array<Range, kMaxRanges> ranges_{};  // sorted by left, disjoint, not adjacent
-    size_t range_count_ = 0;
+    Packet held_;  // an adopted packet, trimmed to its unread payload; empty when none
 };
 
 }  // namespace tachyon

@@ -261,7 +261,12 @@ void TcpLayer::process_text(TcpConnection& c, SegmentText& text, const TcpRepr& 
     }
     const SeqNum nxt = c.tcb.rcv_nxt;
     const bool had_gap = c.rcv_buf.range_count() > 0;
-    const ReceiveBuffer::InsertResult r = c.rcv_buf.insert(nxt, text.seq, text.data);
+    ReceiveBuffer::InsertResult r;
+    if (text.seq == nxt && rx_packet_ != nullptr && c.rcv_buf.adopt(text.data, *rx_packet_)) {
+        r.advanced = static_cast<uint32_t>(text.data.size());  // read in place: no copy
+    } else {
+        r = c.rcv_buf.insert(nxt, text.seq, text.data);
+    }
     ++c.stats.data_segs_in;
     c.stats.bytes_received += r.advanced;
     c.tcb.rcv_nxt += r.advanced;

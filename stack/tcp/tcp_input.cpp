@@ -52,7 +52,9 @@ void TcpLayer::input(const Ipv4Repr& ip, Packet pkt) {
     if (TcpConnection* c = table_.find(t)) {
         if (c->state != TcpState::kTimeWait ||
             (l = time_wait_reopener(c->tcb.ts_ok, c->tcb.ts_recent, c->tcb.rcv_nxt, t, seg)) == nullptr) {
+            rx_packet_ = &pkt;
             connection_input(*c, seg);
+            rx_packet_ = nullptr;
             return;
         }
         iss_floor = iss_floor_after(c->tcb.snd_nxt);

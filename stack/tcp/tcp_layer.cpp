@@ -11,7 +11,7 @@ TcpLayer::TcpLayer(IpHost& host, const TcpConfig& config)
     : host_(host),
       config_(config),
       isn_(host.random()),
-      buffers_(config.buffer_cache_bytes, config.max_buffer_memory),
+      buffers_(config.buffer_cache_bytes, config.max_buffer_memory, config.packets_read_in_place),
       table_(config.max_connections, host.random().next_u64(), host.random().next_u64()),
       listeners_(config.max_listeners),
       time_wait_(config.time_wait_capacity(), host.random().next_u64(), host.random().next_u64()),

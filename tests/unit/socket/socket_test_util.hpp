@@ -14,9 +14,10 @@ namespace tachyon::test {
 
 class SocketTest : public ::testing::Test {
 protected:
-    SocketTest() : pair_(std::make_unique<SocketPair>(options())) {}
-
-    virtual SocketPair::Options options() { return {}; }
+    SocketTest() : SocketTest(SocketPair::Options{}) {}
+    // A fixture that needs other options passes them up from its constructor (a virtual
+    // function would not do: the base is constructed first).
+    explicit SocketTest(const SocketPair::Options& o) : pair_(std::make_unique<SocketPair>(o)) {}
 
     void TearDown() override {
         // Sockets a test kept are closed by their destructors before this runs (they are

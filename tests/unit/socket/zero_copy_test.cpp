@@ -42,6 +42,9 @@ std::optional<SeenSegment> as_tcp(const Packet& frame) {
 
 class ZeroCopy : public SocketTest {
 protected:
+    ZeroCopy() = default;
+    explicit ZeroCopy(const SocketPair::Options& o) : SocketTest(o) {}
+
     // A connection whose receiver (B) has a receive buffer of `rcvbuf` bytes.
     Conn small_window_pair(int rcvbuf) {
         Conn k;
@@ -106,7 +109,53 @@ TEST_F(ZeroCopy, ViewShowsTheBytesInPlaceAndReleaseOpensTheWindow) {
     EXPECT_EQ(recv_string(k.s), more);
 }
 
-TEST_F(ZeroCopy, AWrappedRingIsShownInTwoPieces) {
+// Data that finds the receive buffer empty stays in the packet it came in (TcpConfig::
+// packets_read_in_place): the view is the packet's payload, which goes back to its pool (stack
+// A's: the memory link hands frames over without copying) when released; data behind it goes
+// into the ring and is viewed after it.
+TEST_F(ZeroCopy, DataThatFindsTheBufferEmptyIsViewedInItsPacket) {
+    Conn k = small_window_pair(64 * 1024);
+    const BufferPool::Stats& held = b().tcp().buffer_stats();
+    const std::string first = pattern(1000);
+    ASSERT_TRUE(k.c.sendall(first).ok());
+    p().settle();
+    EXPECT_EQ(held.packets_held, 1u);
+    EXPECT_EQ(held.in_use_bytes, 0u);  // no ring block: the bytes are in the packet
+    const size_t a_buffers = p().stack_a().pool().in_use();
+    const std::string second = pattern(500, 1000);
+    ASSERT_TRUE(k.c.sendall(second).ok());
+    p().settle();
+    EXPECT_EQ(held.packets_held, 1u);  // the second segment went into the ring
+    EXPECT_EQ(held.in_use_bytes, ByteRing::kMinBlock);
+    Result<RecvView> v = k.s.recv_view();
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->first.size(), 1000u);
+    EXPECT_EQ(v->second.size(), 500u);
+    EXPECT_EQ(joined(*v), first + second);
+    ASSERT_TRUE(k.s.recv_release(400).ok());
+    Result<RecvView> w = k.s.recv_view();
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(w->first.data(), v->first.data() + 400);  // the same packet, 400 bytes on
+    EXPECT_EQ(joined(*w), first.substr(400) + second);
+    EXPECT_EQ(p().stack_a().pool().in_use(), a_buffers);
+    ASSERT_TRUE(k.s.recv_release(700).ok());  // past the packet's end: it goes back to A's pool
+    EXPECT_EQ(held.packets_held, 0u);
+    EXPECT_EQ(p().stack_a().pool().in_use(), a_buffers - 1);
+    EXPECT_EQ(recv_string(k.s), second.substr(100));
+}
+
+// The ring's own layout: every segment copied into it (no packet kept).
+class ZeroCopyRing : public ZeroCopy {
+protected:
+    ZeroCopyRing() : ZeroCopy(copy_every_segment()) {}
+    static SocketPair::Options copy_every_segment() {
+        SocketPair::Options o;
+        o.layer.tcp.packets_read_in_place = 0;
+        return o;
+    }
+};
+
+TEST_F(ZeroCopyRing, AWrappedRingIsShownInTwoPieces) {
     constexpr int kBuf = 4096;
     Conn k = small_window_pair(kBuf);
     const std::string first = pattern(3000);

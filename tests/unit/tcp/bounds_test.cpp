@@ -188,15 +188,22 @@ TEST_F(TcpBounds, OutOfOrderRangeTableHoldsKMaxRangesThenDrops) {
 }
 
 // Buffer memory follows use: nothing while idle, a block while bytes are held (and until the
-// next linger sweep after), none in TIME-WAIT.
+// next linger sweep after), none in TIME-WAIT. Data that finds the receive buffer empty stays
+// in its packet (TcpConfig::packets_read_in_place): no block for it, one packet held.
 TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     const TcpHandle h = accept_established();
     const uint32_t nxt = kPeerIss + 1;
     EXPECT_EQ(buffers().in_use_bytes, 0u);
-    send(seg({.seq = nxt, .ack = kServerIss + 1, .data = "hello"}));
+    send(seg({.seq = nxt, .ack = kServerIss + 1, .data = "hel"}));
+    expect_ack(nxt + 3);
+    EXPECT_EQ(buffers().in_use_bytes, 0u);
+    EXPECT_EQ(buffers().packets_held, 1u);
+    send(seg({.seq = nxt + 3, .ack = kServerIss + 1, .data = "lo"}));
     expect_ack(nxt + 5);
-    EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);
+    EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);  // behind the packet: the ring
+    EXPECT_EQ(buffers().packets_held, 1u);
     EXPECT_EQ(read_all(h), "hello");
+    EXPECT_EQ(buffers().packets_held, 0u);
     EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);  // lingers ...
     host_.advance(config().buffer_linger);
     EXPECT_EQ(buffers().in_use_bytes, 0u);  // ... until the sweep
@@ -233,6 +240,7 @@ protected:
     TcpConfig config() const override {
         TcpConfig c = TcpBounds::config();
         c.max_buffer_memory = ByteRing::kMinBlock;  // one ring's first block
+        c.packets_read_in_place = 0;  // the rings' memory: every segment goes into one
         return c;
     }
 };
@@ -288,13 +296,16 @@ TEST_F(TcpBounds, SteadyRequestResponseDoesNotAllocate) {
         EXPECT_TRUE(matches(c.tcp, is_tcp({.flags = kAck, .seq = ours, .ack = peer, .len = 300})));
         ours += 300;
         send(seg({.seq = peer, .ack = ours}));
-        // Both rings are empty; their blocks linger (no clock moves here: no sweep).
-        EXPECT_EQ(buffers().in_use_bytes, 2 * ByteRing::kMinBlock);
+        // Each request was read in its packet, which went back; the send ring is empty and its
+        // block lingers (no clock moves here: no sweep).
+        EXPECT_EQ(buffers().packets_held, 0u);
+        EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);
         if (i == 0) allocs_after_first = buffers().heap_allocs;
     }
     EXPECT_GT(allocs_after_first, 0u);
     EXPECT_EQ(buffers().heap_allocs, allocs_after_first) << "blocks are reused from the cache";
-    EXPECT_EQ(buffers().takes, 2u);  // one block per direction for all 100 exchanges
+    EXPECT_EQ(buffers().takes, 1u);  // one send block for all 100 exchanges
+    EXPECT_EQ(buffers().packets_adopted, 100u);  // and no receive block at all
     host_.advance(config().buffer_linger);
     EXPECT_EQ(buffers().in_use_bytes, 0u);
     ASSERT_TRUE(tcp().abort(h).ok());

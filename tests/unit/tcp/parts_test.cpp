@@ -2,10 +2,13 @@
 // the TIME-WAIT records' table, the RFC 6298 estimator, SipHash and RFC 6528 ISNs.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <string>
 
+#include "lib/packet.hpp"
 #include "lib/random.hpp"
+#include "stack/tcp/buffer_pool.hpp"
 #include "stack/tcp/byte_ring.hpp"
 #include "stack/tcp/connection_table.hpp"
 #include "stack/tcp/isn.hpp"
@@ -66,6 +69,85 @@ TEST(ReceiveBuffer, RangeTableIsBounded) {
     EXPECT_FALSE(r.insert(base, base + 200, b("y")).stored);
     EXPECT_TRUE(r.insert(base, base + 3, b("x")).stored);  // adjacent to a range: merges
     EXPECT_EQ(r.insert(base, base, b("ab")).advanced, 4u);  // [0,2) + [2,4)
+}
+
+// A received packet whose payload (here after a 40-byte header) a ReceiveBuffer may keep.
+Packet packet_with(PacketPool& pool, const std::string& header, const std::string& payload) {
+    Packet p = pool.alloc();
+    std::byte* at = p.append(header.size() + payload.size());
+    std::memcpy(at, header.data(), header.size());
+    std::memcpy(at + header.size(), payload.data(), payload.size());
+    return p;
+}
+
+TEST(ReceiveBuffer, AnAdoptedPacketIsReadFirstAndCountsAgainstTheWindow) {
+    PacketPool packets(4);
+    BufferPool buffers(1 << 20, SIZE_MAX, 1);
+    ReceiveBuffer r;
+    r.set_pool(&buffers);
+    r.reset(64);
+    const SeqNum base(4294967290u);
+    Packet p = packet_with(packets, std::string(40, 'h'), "ABCDEF");
+    const std::span<const std::byte> payload = p.bytes().subspan(40);
+    ASSERT_TRUE(r.adopt(payload, p));
+    EXPECT_FALSE(p);  // taken: the buffer keeps the packet ...
+    EXPECT_EQ(packets.in_use(), 1u);
+    EXPECT_EQ(buffers.stats().packets_held, 1u);
+    EXPECT_EQ(buffers.stats().in_use_bytes, 0u);  // ... and takes no ring storage
+    EXPECT_EQ(r.readable(), 6u);
+    EXPECT_EQ(r.window(), 58u);
+    // Behind it: in-order bytes into the ring, out-of-order ones at their place in it.
+    EXPECT_EQ(r.insert(base + 6, base + 9, b("JK")).advanced, 0u);
+    EXPECT_EQ(r.insert(base + 6, base + 6, b("GHI")).advanced, 5u);
+    EXPECT_EQ(r.readable(), 11u);
+    EXPECT_EQ(r.window(), 53u);
+    // Peeking shows the payload where it lies in the packet, then the ring.
+    RingSpans<const std::byte> v = r.peek(11);
+    EXPECT_EQ(v.first.data(), payload.data());
+    EXPECT_EQ(v.first.size(), 6u);
+    EXPECT_EQ(v.second.size(), 5u);
+    r.consume(2);
+    EXPECT_EQ(r.peek(1).first.data(), payload.data() + 2);
+    std::string out(5, '\0');
+    EXPECT_EQ(r.read(std::as_writable_bytes(std::span(out))), 5u);  // across the packet's end
+    EXPECT_EQ(out, "CDEFG");
+    EXPECT_EQ(packets.in_use(), 0u);  // read to its end: back to its pool
+    EXPECT_EQ(buffers.stats().packets_held, 0u);
+    EXPECT_EQ(read(r), "HIJK");
+    EXPECT_EQ(r.window(), 64u);
+}
+
+TEST(ReceiveBuffer, AdoptsOnlyWhenEmptyAndWithinThePoolsPacketLimit) {
+    PacketPool packets(4);
+    BufferPool buffers(1 << 20, SIZE_MAX, 1);
+    ReceiveBuffer r;
+    ReceiveBuffer other;
+    for (ReceiveBuffer* x : {&r, &other}) {
+        x->set_pool(&buffers);
+        x->reset(64);
+    }
+    const SeqNum base(0);
+    Packet p = packet_with(packets, "hdr", "abc");
+    ASSERT_TRUE(r.adopt(p.bytes().subspan(3), p));
+    Packet q = packet_with(packets, "hdr", "xyz");
+    EXPECT_FALSE(other.adopt(q.bytes().subspan(3), q));  // one packet held already: the limit
+    EXPECT_TRUE(q);
+    EXPECT_EQ(buffers.stats().packets_refused, 1u);
+    EXPECT_FALSE(r.adopt(q.bytes().subspan(3), q));  // r is not empty
+    r.clear();  // a reset connection: the packet goes back
+    EXPECT_EQ(packets.in_use(), 1u);
+    EXPECT_EQ(buffers.stats().packets_held, 0u);
+    EXPECT_EQ(r.insert(base, base + 2, b("z")).advanced, 0u);
+    EXPECT_FALSE(r.adopt(q.bytes().subspan(3), q));  // an out-of-order range is held
+    r.reset(64);
+    const std::string elsewhere = "xyz";
+    EXPECT_FALSE(r.adopt(b(elsewhere), q));  // the bytes are not in the packet
+    ReceiveBuffer no_pool;
+    no_pool.reset(64);
+    EXPECT_FALSE(no_pool.adopt(q.bytes().subspan(3), q));  // nothing bounds its packets
+    EXPECT_TRUE(other.adopt(q.bytes().subspan(3), q));
+    EXPECT_EQ(read(other), "xyz");
+    EXPECT_EQ(packets.in_use(), 0u);
 }
 
 TEST(ConnectionTable, IndexMatchesAReferenceMapUnderChurn) {

@@ -22,7 +22,7 @@ namespace tachyon::apps {
 namespace {
 
 constexpr uint64_t kMagic = 0x5441435953544154;  // "TATSYCAT": a Tachyon stat file
-constexpr uint32_t kVersion = 3;  // 2: tcp_time_wait, 3: tcp_predicted_segments
+constexpr uint32_t kVersion = 4;  // 2: tcp_time_wait, 3: tcp_predicted_segments, 4: route_lookups
 constexpr size_t kWords = sizeof(StatSnapshot) / sizeof(uint64_t);
 static_assert(sizeof(StatSnapshot) % sizeof(uint64_t) == 0);
 static_assert(std::is_trivially_copyable_v<StatSnapshot>);

@@ -36,6 +36,7 @@ namespace tachyon {
     X(ip_bad_src, "IPv4 packets from a broadcast, multicast or our own address")       \
     X(ip_not_for_us, "IPv4 packets for another address")                               \
     X(ip_tx, "IPv4 packets sent")                                                      \
+    X(route_lookups, "IPv4 packets routed and their neighbour looked up (not from a cache)") \
     X(frag_rx, "IPv4 fragments received")                                              \
     X(frag_reassembled, "datagrams reassembled from fragments")                        \
     X(frag_bad, "fragments with a bad length or offset, or inconsistent with others")  \

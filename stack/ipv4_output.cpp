@@ -26,7 +26,15 @@ std::optional<Route> Ipv4Output::route(Ipv4Address dst) const {
 static_assert(RouteCache::kHeadersLen == StackCore::kLinkAndIpHeaders);
 
 int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip, RouteCache* cache) {
-    if (cache != nullptr && cache->generation == arp_.generation()) return send_cached(std::move(pkt), *cache);
+    if (cache != nullptr) {
+        const uint32_t generation = arp_.generation();
+        if (cache->generation == generation) return send_cached(std::move(pkt), *cache);
+        if (last_route_.generation == generation && same_headers(ip, last_ip_)) {
+            *cache = last_route_;
+            return send_cached(std::move(pkt), *cache);
+        }
+    }
+    ++core_.counters.route_lookups;
     const std::optional<Route> r = route(ip.dst_addr);
     if (!r) {
         ++core_.counters.no_route;
@@ -45,6 +53,8 @@ int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip, RouteCache* cache) {
         case Route::Kind::kUnicast:
             if (const EthernetAddress* mac = arp_.send_ipv4(std::move(pkt), r->next_hop); mac && cache) {
                 fill(*cache, ip, *mac);
+                last_route_ = *cache;
+                last_ip_ = ip;
             }
             break;
         case Route::Kind::kBroadcast:
@@ -104,6 +114,14 @@ void Ipv4Output::fill(RouteCache& cache, const Ipv4Repr& ip, const EthernetAddre
     cache.offload = PacketMeta{};
     set_offload_flags(cache.offload, ip.protocol);
     cache.generation = arp_.generation();
+}
+
+// Whether a and b put the same bytes into a cached header (all but length, ident and checksum).
+bool Ipv4Output::same_headers(const Ipv4Repr& a, const Ipv4Repr& b) const {
+    const Ipv4Address src_a = a.src_addr.is_unspecified() ? core_.cidr.address : a.src_addr;
+    const Ipv4Address src_b = b.src_addr.is_unspecified() ? core_.cidr.address : b.src_addr;
+    return a.dst_addr == b.dst_addr && src_a == src_b && a.protocol == b.protocol && a.ttl == b.ttl &&
+           a.dscp_ecn == b.dscp_ecn && a.dont_fragment == b.dont_fragment;
 }
 
 // The fast path of a connection's packets: no route or neighbour look-up, one copy of the

@@ -32,7 +32,10 @@ public:
     // the source is filled in when unspecified, payload_len and ident are set here. Returns 0 or an
     // errno (EHOSTUNREACH, EMSGSIZE, ENOBUFS); the packet is consumed either way, drops counted.
     // With a valid `route` cache the headers come from it; a unicast packet sent straight to a
-    // reachable neighbour fills it.
+    // reachable neighbour fills it. An empty cache whose packet has the headers the last filled
+    // one had (same destination, source, protocol, TTL, DSCP, DF) is filled from that one: a new
+    // connection to where the last one went skips the look-ups too (Linux's sockets share their
+    // route's dst entry the same way).
     int send(Packet pkt, const Ipv4Repr& ip, RouteCache* route = nullptr);
 
     ChecksumMode l4_checksum_mode() const {
@@ -47,10 +50,13 @@ private:
     void set_offload_flags(PacketMeta& meta, uint8_t protocol) const;
     int send_cached(Packet pkt, const RouteCache& route);
     void fill(RouteCache& route, const Ipv4Repr& ip, const EthernetAddress& mac) const;
+    bool same_headers(const Ipv4Repr& a, const Ipv4Repr& b) const;
 
     StackCore& core_;
     ArpLayer& arp_;
     uint16_t next_ident_;
+    RouteCache last_route_;  // the cache filled last, and the packet header it was filled for
+    Ipv4Repr last_ip_;
 };
 
 // RFC 1112 section 6.4: 01:00:5e followed by the low 23 bits of the group address.

@@ -75,11 +75,7 @@ public:
     RingSpans<const std::byte> peek(size_t len) const;
     void consume(size_t n);
     // Drops every unread byte (used when the connection resets).
-    void clear() {
-        drop_packet();
-        ring_.reset(ring_.capacity());
-        range_count_ = 0;
-    }
+    void clear() { reset(ring_.capacity()); }
 
     size_t range_count() const { return range_count_; }
     std::span<const Range> ranges() const { return {ranges_.data(), range_count_}; }

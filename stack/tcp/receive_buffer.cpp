@@ -103,12 +103,19 @@ uint32_t ReceiveBuffer::absorb_ranges(SeqNum rcv_nxt) {
 }
 
 size_t ReceiveBuffer::read(std::span<std::byte> dst) {
-    // The packet's bytes first; the ring's follow only once the packet is read to its end.
-    const size_t n = std::min(dst.size(), packet_bytes());
-    if (n > 0) std::memcpy(dst.data(), held_.data(), n);
+    size_t n = 0;
+    if (held_) {
+        n = std::min(dst.size(), held_.size());
+        std::memcpy(dst.data(), held_.data(), n);
+        if (n < held_.size()) {
+            held_.trim_front(n);
+            return n;  // the ring's bytes come after the packet's
+        }
+        drop_packet();
+    }
     const size_t m = std::min(dst.size() - n, ring_.size());
     ring_.copy_out(0, dst.subspan(n, m));
-    consume(n + m);
+    ring_.consume(m);
     return n + m;
 }
 

@@ -41,6 +41,7 @@ struct PacketBuf {
     PacketMeta meta;
     BufferOwner* owner = nullptr;
     void* opaque = nullptr;  // owner's own handle (e.g. the rte_mbuf this buffer wraps)
+    PacketBuf* next = nullptr;  // the next buffer of the PacketQueue holding this one; only it reads this
 };
 
 class BufferOwner {

@@ -7,27 +7,33 @@
 namespace tachyon {
 
 void ReceiveBuffer::reset(size_t capacity) {
-    drop_packet();
+    drop_packets();
     ring_.reset(capacity);
     range_count_ = 0;
 }
 
 bool ReceiveBuffer::adopt(std::span<const std::byte> data, Packet& pkt) {
     assert(data.size() <= window());
-    if (held_ || !ring_.empty() || range_count_ != 0 || data.empty() || ring_.pool() == nullptr) return false;
+    if (!ring_.empty() || range_count_ != 0 || data.empty() || ring_.pool() == nullptr) return false;
     const std::byte* const start = pkt.data();
     if (data.data() < start || data.data() + data.size() > start + pkt.size()) return false;
     if (!ring_.pool()->hold_packet()) return false;
     pkt.trim_front(static_cast<size_t>(data.data() - start));
     pkt.truncate(data.size());
-    held_ = std::move(pkt);
+    held_bytes_ += static_cast<uint32_t>(data.size());
+    held_.push(std::move(pkt));
     return true;
 }
 
-void ReceiveBuffer::drop_packet() noexcept {
-    if (!held_) return;
-    held_.reset();
+// The first held packet is read to its end: back to its owner.
+void ReceiveBuffer::drop_front() {
+    held_bytes_ -= static_cast<uint32_t>(held_.front().size());
+    held_.pop();
     ring_.pool()->release_packet();
+}
+
+void ReceiveBuffer::drop_packets() noexcept {
+    while (!held_.empty()) drop_front();
 }
 
 ReceiveBuffer::InsertResult ReceiveBuffer::insert(SeqNum rcv_nxt, SeqNum seq,
@@ -104,14 +110,17 @@ uint32_t ReceiveBuffer::absorb_ranges(SeqNum rcv_nxt) {
 
 size_t ReceiveBuffer::read(std::span<std::byte> dst) {
     size_t n = 0;
-    if (held_) {
-        n = std::min(dst.size(), held_.size());
-        std::memcpy(dst.data(), held_.data(), n);
-        if (n < held_.size()) {
-            held_.trim_front(n);
-            return n;  // the ring's bytes come after the packet's
+    while (!held_.empty() && n < dst.size()) {
+        const std::span<const std::byte> src = held_.front();
+        const size_t k = std::min(dst.size() - n, src.size());
+        std::memcpy(dst.data() + n, src.data(), k);
+        n += k;
+        if (k < src.size()) {
+            held_.trim_front(k);
+            held_bytes_ -= static_cast<uint32_t>(k);
+            return n;  // dst is full; the ring's bytes come after the packets'
         }
-        drop_packet();
+        drop_front();
     }
     const size_t m = std::min(dst.size() - n, ring_.size());
     ring_.copy_out(0, dst.subspan(n, m));
@@ -120,20 +129,26 @@ size_t ReceiveBuffer::read(std::span<std::byte> dst) {
 }
 
 RingSpans<const std::byte> ReceiveBuffer::peek(size_t len) const {
-    if (!held_) return ring_.view(0, len);
-    const size_t first = std::min(len, held_.size());
-    const std::span<const std::byte> rest = ring_.view(0, std::min(len - first, ring_.size())).first;
-    return {{held_.data(), first}, rest};
+    if (held_.empty()) return ring_.view(0, len);
+    const std::span<const std::byte> front = held_.front();
+    const size_t first = std::min(len, front.size());
+    const std::span<const std::byte> second = held_.second();
+    const std::span<const std::byte> rest =
+        !second.empty() ? second.first(std::min(len - first, second.size()))
+                        : ring_.view(0, std::min(len - first, ring_.size())).first;
+    return {front.first(first), rest};
 }
 
 void ReceiveBuffer::consume(size_t n) {
-    if (held_) {
-        if (n < held_.size()) {
+    while (!held_.empty() && n > 0) {
+        const size_t size = held_.front().size();
+        if (n < size) {
             held_.trim_front(n);
+            held_bytes_ -= static_cast<uint32_t>(n);
             return;
         }
-        n -= held_.size();
-        drop_packet();
+        n -= size;
+        drop_front();
     }
     ring_.consume(n);
 }

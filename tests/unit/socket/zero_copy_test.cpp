@@ -72,7 +72,54 @@ protected:
     }
 };
 
-TEST_F(ZeroCopy, ViewShowsTheBytesInPlaceAndReleaseOpensTheWindow) {
+// In-order data stays in the packets it came in while the ring is empty (TcpConfig::
+// packets_read_in_place): the view is the packets' payload, each of which goes back to its pool
+// (stack A's: the memory link hands frames over without copying) once released to its end.
+TEST_F(ZeroCopy, DataThatFindsTheRingEmptyIsViewedInItsPackets) {
+    Conn k = small_window_pair(64 * 1024);
+    const BufferPool::Stats& held = b().tcp().buffer_stats();
+    const std::string first = pattern(1000);
+    ASSERT_TRUE(k.c.sendall(first).ok());
+    p().settle();
+    EXPECT_EQ(held.packets_held, 1u);
+    EXPECT_EQ(held.in_use_bytes, 0u);  // no ring block: the bytes are in the packet
+    const std::string second = pattern(500, 1000);
+    ASSERT_TRUE(k.c.sendall(second).ok());
+    p().settle();
+    EXPECT_EQ(held.packets_held, 2u);  // the second segment is held behind the first
+    EXPECT_EQ(held.in_use_bytes, 0u);
+    const size_t a_buffers = p().stack_a().pool().in_use();
+    Result<RecvView> v = k.s.recv_view();
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->first.size(), 1000u);
+    EXPECT_EQ(v->second.size(), 500u);  // the second packet's payload
+    EXPECT_EQ(joined(*v), first + second);
+    ASSERT_TRUE(k.s.recv_release(400).ok());
+    Result<RecvView> w = k.s.recv_view();
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(w->first.data(), v->first.data() + 400);  // the same packet, 400 bytes on
+    EXPECT_EQ(joined(*w), first.substr(400) + second);
+    EXPECT_EQ(p().stack_a().pool().in_use(), a_buffers);
+    ASSERT_TRUE(k.s.recv_release(700).ok());  // past the first packet's end: it goes back to A's pool
+    EXPECT_EQ(held.packets_held, 1u);
+    EXPECT_EQ(p().stack_a().pool().in_use(), a_buffers - 1);
+    EXPECT_EQ(recv_string(k.s), second.substr(100));
+    EXPECT_EQ(held.packets_held, 0u);
+    EXPECT_EQ(p().stack_a().pool().in_use(), a_buffers - 2);
+}
+
+// The ring's own layout: every segment copied into it (no packet kept).
+class ZeroCopyRing : public ZeroCopy {
+protected:
+    ZeroCopyRing() : ZeroCopy(copy_every_segment()) {}
+    static SocketPair::Options copy_every_segment() {
+        SocketPair::Options o;
+        o.layer.tcp.packets_read_in_place = 0;
+        return o;
+    }
+};
+
+TEST_F(ZeroCopyRing, ViewShowsTheBytesInPlaceAndReleaseOpensTheWindow) {
     constexpr int kBuf = 4096;
     Conn k = small_window_pair(kBuf);
     const std::string data = pattern(kBuf);
@@ -108,52 +155,6 @@ TEST_F(ZeroCopy, ViewShowsTheBytesInPlaceAndReleaseOpensTheWindow) {
     ASSERT_TRUE(k.c.sendall(more).ok());
     EXPECT_EQ(recv_string(k.s), more);
 }
-
-// Data that finds the receive buffer empty stays in the packet it came in (TcpConfig::
-// packets_read_in_place): the view is the packet's payload, which goes back to its pool (stack
-// A's: the memory link hands frames over without copying) when released; data behind it goes
-// into the ring and is viewed after it.
-TEST_F(ZeroCopy, DataThatFindsTheBufferEmptyIsViewedInItsPacket) {
-    Conn k = small_window_pair(64 * 1024);
-    const BufferPool::Stats& held = b().tcp().buffer_stats();
-    const std::string first = pattern(1000);
-    ASSERT_TRUE(k.c.sendall(first).ok());
-    p().settle();
-    EXPECT_EQ(held.packets_held, 1u);
-    EXPECT_EQ(held.in_use_bytes, 0u);  // no ring block: the bytes are in the packet
-    const size_t a_buffers = p().stack_a().pool().in_use();
-    const std::string second = pattern(500, 1000);
-    ASSERT_TRUE(k.c.sendall(second).ok());
-    p().settle();
-    EXPECT_EQ(held.packets_held, 1u);  // the second segment went into the ring
-    EXPECT_EQ(held.in_use_bytes, ByteRing::kMinBlock);
-    Result<RecvView> v = k.s.recv_view();
-    ASSERT_TRUE(v.ok());
-    EXPECT_EQ(v->first.size(), 1000u);
-    EXPECT_EQ(v->second.size(), 500u);
-    EXPECT_EQ(joined(*v), first + second);
-    ASSERT_TRUE(k.s.recv_release(400).ok());
-    Result<RecvView> w = k.s.recv_view();
-    ASSERT_TRUE(w.ok());
-    EXPECT_EQ(w->first.data(), v->first.data() + 400);  // the same packet, 400 bytes on
-    EXPECT_EQ(joined(*w), first.substr(400) + second);
-    EXPECT_EQ(p().stack_a().pool().in_use(), a_buffers);
-    ASSERT_TRUE(k.s.recv_release(700).ok());  // past the packet's end: it goes back to A's pool
-    EXPECT_EQ(held.packets_held, 0u);
-    EXPECT_EQ(p().stack_a().pool().in_use(), a_buffers - 1);
-    EXPECT_EQ(recv_string(k.s), second.substr(100));
-}
-
-// The ring's own layout: every segment copied into it (no packet kept).
-class ZeroCopyRing : public ZeroCopy {
-protected:
-    ZeroCopyRing() : ZeroCopy(copy_every_segment()) {}
-    static SocketPair::Options copy_every_segment() {
-        SocketPair::Options o;
-        o.layer.tcp.packets_read_in_place = 0;
-        return o;
-    }
-};
 
 TEST_F(ZeroCopyRing, AWrappedRingIsShownInTwoPieces) {
     constexpr int kBuf = 4096;

@@ -188,8 +188,8 @@ TEST_F(TcpBounds, OutOfOrderRangeTableHoldsKMaxRangesThenDrops) {
 }
 
 // Buffer memory follows use: nothing while idle, a block while bytes are held (and until the
-// next linger sweep after), none in TIME-WAIT. Data that finds the receive buffer empty stays
-// in its packet (TcpConfig::packets_read_in_place): no block for it, one packet held.
+// next linger sweep after), none in TIME-WAIT. In-order data that finds the ring empty stays in
+// its packet (TcpConfig::packets_read_in_place): no block for it, one packet held.
 TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     const TcpHandle h = accept_established();
     const uint32_t nxt = kPeerIss + 1;
@@ -198,11 +198,13 @@ TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     expect_ack(nxt + 3);
     EXPECT_EQ(buffers().in_use_bytes, 0u);
     EXPECT_EQ(buffers().packets_held, 1u);
-    send(seg({.seq = nxt + 3, .ack = kServerIss + 1, .data = "lo"}));
-    expect_ack(nxt + 5);
-    EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);  // behind the packet: the ring
+    send(seg({.seq = nxt + 5, .ack = kServerIss + 1, .data = "!"}));  // out of order: the ring
+    expect_ack(nxt + 3);
+    EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);
+    send(seg({.seq = nxt + 3, .ack = kServerIss + 1, .data = "lo"}));  // into the ring, before "!"
+    expect_ack(nxt + 6);
     EXPECT_EQ(buffers().packets_held, 1u);
-    EXPECT_EQ(read_all(h), "hello");
+    EXPECT_EQ(read_all(h), "hello!");
     EXPECT_EQ(buffers().packets_held, 0u);
     EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);  // lingers ...
     host_.advance(config().buffer_linger);
@@ -217,15 +219,15 @@ TEST_F(TcpBounds, BufferMemoryIsTakenWhileBytesAreHeldAndNoneInTimeWait) {
     EXPECT_EQ(c.sb.size(), 6u);
     EXPECT_GT(c.sb.storage_bytes(), 0u);
     EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock + c.sb.storage_bytes());
-    send(seg({.seq = nxt + 5, .ack = kServerIss + 19}));
+    send(seg({.seq = nxt + 6, .ack = kServerIss + 19}));
     EXPECT_EQ(buffers().in_use_bytes, ByteRing::kMinBlock);  // the send records' block went back
     host_.advance(config().buffer_linger);
     EXPECT_EQ(buffers().in_use_bytes, 0u);  // and the send ring's after its linger
     // Close: FIN-WAIT-1, -2, TIME-WAIT; no buffer memory held meanwhile.
     ASSERT_TRUE(tcp().close(h).ok());
     expect(is_tcp({.flags = kFin | kAck, .seq = kServerIss + 19}));
-    send(seg({.flags = kFin | kAck, .seq = nxt + 5, .ack = kServerIss + 20}));
-    expect(is_tcp({.flags = kAck, .ack = nxt + 6}));
+    send(seg({.flags = kFin | kAck, .seq = nxt + 6, .ack = kServerIss + 20}));
+    expect(is_tcp({.flags = kAck, .ack = nxt + 7}));
     EXPECT_EQ(tcp().time_wait_records(), 1u);  // in TIME-WAIT, as a compact record
     EXPECT_EQ(tcp().connections_in_use(), 0u);
     EXPECT_EQ(buffers().in_use_bytes, 0u);

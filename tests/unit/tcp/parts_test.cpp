@@ -117,7 +117,49 @@ TEST(ReceiveBuffer, AnAdoptedPacketIsReadFirstAndCountsAgainstTheWindow) {
     EXPECT_EQ(r.window(), 64u);
 }
 
-TEST(ReceiveBuffer, AdoptsOnlyWhenEmptyAndWithinThePoolsPacketLimit) {
+// In-order packets adopted one behind another while the ring is empty are read (and peeked) in
+// the order they came, across their ends, and before the ring's bytes.
+TEST(ReceiveBuffer, PacketsAdoptedOneBehindAnotherAreReadInOrderBeforeTheRing) {
+    PacketPool packets(4);
+    BufferPool buffers(1 << 20, SIZE_MAX, 2);
+    ReceiveBuffer r;
+    r.set_pool(&buffers);
+    r.reset(64);
+    const SeqNum base(100);
+    Packet p = packet_with(packets, "hdr", "abcd");
+    Packet q = packet_with(packets, "hdr", "efg");
+    Packet s = packet_with(packets, "hdr", "hij");
+    const std::byte* const q_payload = q.data() + 3;
+    ASSERT_TRUE(r.adopt(p.bytes().subspan(3), p));
+    ASSERT_TRUE(r.adopt(q.bytes().subspan(3), q));
+    EXPECT_EQ(buffers.stats().packets_held, 2u);
+    EXPECT_EQ(buffers.stats().in_use_bytes, 0u);
+    EXPECT_FALSE(r.adopt(s.bytes().subspan(3), s));  // the pool's limit: the caller copies it in
+    EXPECT_EQ(r.insert(base + 7, base + 7, s.bytes().subspan(3)).advanced, 3u);
+    EXPECT_EQ(r.readable(), 10u);
+    EXPECT_EQ(r.window(), 54u);
+    RingSpans<const std::byte> v = r.peek(10);  // both packets; the ring's bytes would be a third span
+    EXPECT_EQ(v.first.size(), 4u);
+    EXPECT_EQ(v.second.data(), q_payload);
+    EXPECT_EQ(v.second.size(), 3u);
+    std::string out(5, '\0');
+    EXPECT_EQ(r.read(std::as_writable_bytes(std::span(out))), 5u);  // across the first packet's end
+    EXPECT_EQ(out, "abcde");
+    EXPECT_EQ(buffers.stats().packets_held, 1u);
+    EXPECT_EQ(r.readable(), 5u);
+    EXPECT_EQ(r.window(), 59u);
+    v = r.peek(5);  // the last packet, then the ring
+    EXPECT_EQ(v.first.data(), q_payload + 1);
+    EXPECT_EQ(v.first.size(), 2u);
+    EXPECT_EQ(v.second.size(), 3u);
+    r.consume(3);  // across the last packet's end into the ring
+    EXPECT_EQ(buffers.stats().packets_held, 0u);
+    EXPECT_EQ(packets.in_use(), 1u);  // only s, still the caller's
+    EXPECT_EQ(read(r), "ij");
+    EXPECT_EQ(r.window(), 64u);
+}
+
+TEST(ReceiveBuffer, AdoptsOnlyWhileTheRingIsEmptyAndWithinThePoolsPacketLimit) {
     PacketPool packets(4);
     BufferPool buffers(1 << 20, SIZE_MAX, 1);
     ReceiveBuffer r;
@@ -133,10 +175,12 @@ TEST(ReceiveBuffer, AdoptsOnlyWhenEmptyAndWithinThePoolsPacketLimit) {
     EXPECT_FALSE(other.adopt(q.bytes().subspan(3), q));  // one packet held already: the limit
     EXPECT_TRUE(q);
     EXPECT_EQ(buffers.stats().packets_refused, 1u);
-    EXPECT_FALSE(r.adopt(q.bytes().subspan(3), q));  // r is not empty
     r.clear();  // a reset connection: the packet goes back
     EXPECT_EQ(packets.in_use(), 1u);
     EXPECT_EQ(buffers.stats().packets_held, 0u);
+    EXPECT_EQ(r.insert(base, base, b("in")).advanced, 2u);
+    EXPECT_FALSE(r.adopt(q.bytes().subspan(3), q));  // the ring holds bytes: data goes behind them
+    r.reset(64);
     EXPECT_EQ(r.insert(base, base + 2, b("z")).advanced, 0u);
     EXPECT_FALSE(r.adopt(q.bytes().subspan(3), q));  // an out-of-order range is held
     r.reset(64);

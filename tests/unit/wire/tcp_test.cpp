@@ -334,5 +334,44 @@ TEST(TcpRoundTrip, RandomReprsSurviveEmitAndParse) {
     }
 }
 
+// TcpPlainHeader, the per-segment builder, writes what TcpRepr::emit writes for the same fields.
+TEST(TcpPlainHeader, WritesTheBytesTcpReprWrites) {
+    Random rng(0x91a1);
+    Bytes pool(1500);
+    for (auto& b : pool) b = std::byte{static_cast<uint8_t>(rng.next_u32())};
+    for (int i = 0; i < 5000; ++i) {
+        TcpPlainHeader h;
+        h.src_port = static_cast<uint16_t>(rng.next_u32());
+        h.dst_port = static_cast<uint16_t>(rng.next_u32());
+        h.seq_number = SeqNum(rng.next_u32());
+        h.ack_number = SeqNum(rng.next_u32());
+        h.flags = static_cast<uint8_t>(tcp_flags::kAck | (rng.below(2) ? tcp_flags::kPsh : 0) |
+                                       (rng.below(4) == 0 ? tcp_flags::kFin : 0));
+        h.window_len = static_cast<uint16_t>(rng.next_u32());
+        if (rng.below(2)) h.timestamp = TcpTimestamp{rng.next_u32(), rng.next_u32()};
+        const size_t len = rng.below(2) ? rng.below(pool.size() + 1) : rng.below(8);
+        const std::span<const std::byte> payload = std::span(pool).first(len);
+
+        TcpRepr r;
+        r.src_port = h.src_port;
+        r.dst_port = h.dst_port;
+        r.seq_number = h.seq_number;
+        r.ack_number = h.ack_number;
+        r.psh = (h.flags & tcp_flags::kPsh) != 0;
+        if (h.flags & tcp_flags::kFin) r.control = TcpControl::kFin;
+        r.window_len = h.window_len;
+        r.timestamp = h.timestamp;
+        r.payload = payload;
+        Bytes want(r.buffer_len());
+        TcpSegment want_seg(want);
+        r.emit(want_seg, kIpA, kIpB, ChecksumMode::kCompute);
+
+        Bytes got(h.header_len() + len);
+        std::copy(payload.begin(), payload.end(), got.begin() + static_cast<ptrdiff_t>(h.header_len()));
+        h.emit(got.data(), len, kIpA, kIpB, ChecksumMode::kCompute);
+        ASSERT_EQ(hex(got), hex(want)) << "iteration " << i << ", payload " << len;
+    }
+}
+
 }  // namespace
 }  // namespace tachyon::wire_test

@@ -66,9 +66,9 @@ struct TcpConfig {
     // (a stream of messages takes and gives back no block per message; Linux likewise keeps a
     // socket's forward-allocated memory). Zero: the block goes back at once.
     Duration buffer_linger = Duration::from_ms(100);
-    // In-order data that arrives while a connection's receive buffer is empty stays in its
-    // packet, and the reader reads it there (one copy fewer; DESIGN.md: receive hands out views
-    // of the received buffers). At most this many packets are kept so at once, by all
+    // In-order data that arrives while a connection's receive ring is empty stays in its packet
+    // (queued behind the packets already kept), and the reader reads it there (one copy fewer;
+    // DESIGN.md: receive hands out views of the received buffers). At most this many packets are kept so at once, by all
     // connections: they come from the driver's RX pool (DPDK's DpdkConfig::in_flight, AF_PACKET's
     // and AF_XDP's pool_size, 2,048 or more), which must keep buffers to receive into; past it the
     // payload is copied into the ring as before. Zero: always copied.

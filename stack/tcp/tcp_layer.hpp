@@ -104,9 +104,9 @@ public:
     bool accept_ready(TcpListenHandle l) const;
 
     // Zero-copy RECEIVE (the socket layer's recv_view): the first in-order bytes, at most max, in
-    // place: in the packet they arrived in (TcpConfig::packets_read_in_place), then in the ring
-    // (two spans; fewer than max bytes when the packet's end or the ring's wrap splits them
-    // further); empty when none is there.
+    // place: in the packets they arrived in (TcpConfig::packets_read_in_place), then in the ring
+    // (two spans; fewer than max bytes when packet ends or the ring's wrap split them further);
+    // empty when none is there.
     // The spans are valid until receive_consume() or until the stack runs again (arriving data
     // may move the storage). Errors: EBADF; once the connection failed, its error after the
     // bytes that arrived before (as receive()).

@@ -232,12 +232,13 @@ struct WireTrace {
     uint64_t frames[2] = {0, 0};
     uint64_t predicted = 0;       // segments both layers took by header prediction
     uint64_t adopted = 0;         // segments both layers left in their packets to be read there
+    uint64_t refused = 0;         // ... that were copied because the layer held its limit
 };
 
 // Shortcuts a seed can run without: each must leave the wire exactly as it is with them.
 struct Shortcuts {
     bool header_prediction = true;
-    bool read_in_place = true;  // TcpConfig::packets_read_in_place (off: 0)
+    size_t packets_read_in_place = TcpConfig{}.packets_read_in_place;  // 0: every segment copied
 };
 
 std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace = nullptr) {
@@ -259,7 +260,7 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
     tc.max_connections = 8;
     tc.defaults = sc.conn;
     tc.header_prediction = shortcuts.header_prediction;
-    if (!shortcuts.read_in_place) tc.packets_read_in_place = 0;
+    tc.packets_read_in_place = shortcuts.packets_read_in_place;
     w.tcp_a = std::make_unique<TcpLayer>(*w.a, tc);
     w.tcp_b = std::make_unique<TcpLayer>(*w.b, tc);
     w.a->set_protocol_handler(IpProtocol::kTcp, w.tcp_a.get());
@@ -359,6 +360,7 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
         trace->frames[1] = w.wire_b.frames();
         trace->predicted = w.tcp_a->counters().predicted_segments + w.tcp_b->counters().predicted_segments;
         trace->adopted = w.tcp_a->buffer_stats().packets_adopted + w.tcp_b->buffer_stats().packets_adopted;
+        trace->refused = w.tcp_a->buffer_stats().packets_refused + w.tcp_b->buffer_stats().packets_refused;
     }
     return {};
 }
@@ -385,16 +387,16 @@ TEST(SimTcp, SeedSweep) {
     }
 }
 
-// Runs seeds 1..count with all shortcuts and without `off`, and compares what both sides put on
+// Runs seeds 1..count with the shortcuts `on` and with `off`, and compares what both sides put on
 // the wire: frame by frame, in the same order, it must be the same (loss, reordering,
 // duplication, recovery, zero windows, closes). Returns the first run's trace totals.
-WireTrace same_wire_without(Shortcuts off, uint64_t count) {
+WireTrace same_wire(Shortcuts on, Shortcuts off, uint64_t count) {
     WireTrace total;
     int failures = 0;
     for (uint64_t seed = 1; seed <= count && failures < 5; ++seed) {
         WireTrace with;
         WireTrace without;
-        const std::string e1 = run_seed(seed, {}, &with);
+        const std::string e1 = run_seed(seed, on, &with);
         const std::string e2 = run_seed(seed, off, &without);
         if (!e1.empty() || !e2.empty()) {
             ++failures;
@@ -404,7 +406,7 @@ WireTrace same_wire_without(Shortcuts off, uint64_t count) {
         if (!off.header_prediction) {
             EXPECT_EQ(without.predicted, 0u) << "seed " << seed;
         }
-        if (!off.read_in_place) {
+        if (off.packets_read_in_place == 0) {
             EXPECT_EQ(without.adopted, 0u) << "seed " << seed;
         }
         for (int side = 0; side < 2; ++side) {
@@ -418,6 +420,7 @@ WireTrace same_wire_without(Shortcuts off, uint64_t count) {
         }
         total.predicted += with.predicted;
         total.adopted += with.adopted;
+        total.refused += with.refused;
         total.frames[0] += with.frames[0];
         total.frames[1] += with.frames[1];
     }
@@ -430,7 +433,7 @@ WireTrace same_wire_without(Shortcuts off, uint64_t count) {
 //   TACHYON_PREDICTION_SEEDS=N   (default 1000)
 TEST(SimTcp, HeaderPredictionSendsWhatTheFullPathSends) {
     const uint64_t count = env_u64("TACHYON_PREDICTION_SEEDS", 1000);
-    const WireTrace t = same_wire_without({.header_prediction = false}, count);
+    const WireTrace t = same_wire({}, {.header_prediction = false}, count);
     RecordProperty("predicted", std::to_string(t.predicted));
     // The comparison means something only if the shortcut was taken, and often (prediction works
     // in ESTABLISHED only; these seeds spend much of their traffic half-closed). 1000 seeds
@@ -445,11 +448,24 @@ TEST(SimTcp, HeaderPredictionSendsWhatTheFullPathSends) {
 //   TACHYON_IN_PLACE_SEEDS=N   (default 1000)
 TEST(SimTcp, ReadingInPlaceSendsWhatCopyingSends) {
     const uint64_t count = env_u64("TACHYON_IN_PLACE_SEEDS", 1000);
-    const WireTrace t = same_wire_without({.read_in_place = false}, count);
+    const WireTrace t = same_wire({}, {.packets_read_in_place = 0}, count);
     RecordProperty("adopted", std::to_string(t.adopted));
-    // 1000 seeds leave about 15,200 segments in their packets.
+    // 1000 seeds leave about 27,600 segments in their packets.
     EXPECT_GT(t.adopted, count * 5) << t.adopted << " segments read in place of " << t.frames[0] + t.frames[1]
                                     << " frames";
+}
+
+// The same with a layer that may hold only two packets: segments are refused and copied into the
+// ring while packets are held, and everything behind them follows into the ring (the order the
+// reader sees and the windows announced must not change). Seeds 1..N,
+//   TACHYON_IN_PLACE_LIMIT_SEEDS=N   (default 500)
+TEST(SimTcp, ReadingInPlaceAtItsLimitSendsWhatCopyingSends) {
+    const uint64_t count = env_u64("TACHYON_IN_PLACE_LIMIT_SEEDS", 500);
+    const WireTrace t = same_wire({.packets_read_in_place = 2}, {.packets_read_in_place = 0}, count);
+    RecordProperty("adopted", std::to_string(t.adopted));
+    RecordProperty("refused", std::to_string(t.refused));
+    EXPECT_GT(t.adopted, count * 5) << t.adopted << " segments read in place";
+    EXPECT_GT(t.refused, count) << t.refused << " segments copied at the limit";
 }
 
 }  // namespace

@@ -25,15 +25,21 @@ bool ReceiveBuffer::adopt(std::span<const std::byte> data, Packet& pkt) {
     return true;
 }
 
-// The first held packet is read to its end: back to its owner.
-void ReceiveBuffer::drop_front() {
-    held_bytes_ -= static_cast<uint32_t>(held_.front().size());
+// Drops n bytes (at most its size) from the first held packet; read to its end, the packet goes
+// back to its owner.
+void ReceiveBuffer::drop_held(size_t n) {
+    const size_t size = held_.front().size();
+    held_bytes_ -= static_cast<uint32_t>(n);
+    if (n < size) {
+        held_.trim_front(n);
+        return;
+    }
     held_.pop();
     ring_.pool()->release_packet();
 }
 
 void ReceiveBuffer::drop_packets() noexcept {
-    while (!held_.empty()) drop_front();
+    while (!held_.empty()) drop_held(held_.front().size());
 }
 
 ReceiveBuffer::InsertResult ReceiveBuffer::insert(SeqNum rcv_nxt, SeqNum seq,
@@ -110,17 +116,12 @@ uint32_t ReceiveBuffer::absorb_ranges(SeqNum rcv_nxt) {
 
 size_t ReceiveBuffer::read(std::span<std::byte> dst) {
     size_t n = 0;
-    while (!held_.empty() && n < dst.size()) {
+    while (!held_.empty() && n < dst.size()) {  // the packets' bytes come before the ring's
         const std::span<const std::byte> src = held_.front();
         const size_t k = std::min(dst.size() - n, src.size());
         std::memcpy(dst.data() + n, src.data(), k);
         n += k;
-        if (k < src.size()) {
-            held_.trim_front(k);
-            held_bytes_ -= static_cast<uint32_t>(k);
-            return n;  // dst is full; the ring's bytes come after the packets'
-        }
-        drop_front();
+        drop_held(k);
     }
     const size_t m = std::min(dst.size() - n, ring_.size());
     ring_.copy_out(0, dst.subspan(n, m));
@@ -141,14 +142,9 @@ RingSpans<const std::byte> ReceiveBuffer::peek(size_t len) const {
 
 void ReceiveBuffer::consume(size_t n) {
     while (!held_.empty() && n > 0) {
-        const size_t size = held_.front().size();
-        if (n < size) {
-            held_.trim_front(n);
-            held_bytes_ -= static_cast<uint32_t>(n);
-            return;
-        }
-        n -= size;
-        drop_front();
+        const size_t k = std::min(n, held_.front().size());
+        drop_held(k);
+        n -= k;
     }
     ring_.consume(n);
 }

@@ -73,8 +73,8 @@ public:
     size_t read(std::span<std::byte> dst);
     // Zero-copy reading: in-order bytes in place, at most len (len <= readable()): the first
     // adopted packet's, then the second's or the ring's. Fewer than len when packet ends or the
-    // ring's wrap split them beyond two spans. Valid until the buffer changes (the next insert, consume or clear);
-    // consume(n) then drops n of them, as read() does after copying.
+    // ring's wrap split them beyond two spans. Valid until the buffer changes (the next insert,
+    // consume or clear); consume(n) then drops n of them, as read() does after copying.
     RingSpans<const std::byte> peek(size_t len) const;
     void consume(size_t n);
     // Drops every unread byte (used when the connection resets).
@@ -86,7 +86,7 @@ public:
 private:
     bool add_range(SeqNum left, SeqNum right);
     uint32_t absorb_ranges(SeqNum rcv_nxt);
-    void drop_front();
+    void drop_held(size_t n);
     void drop_packets() noexcept;
 
     // The layout keeps a connection slot at 1,536 bytes: the range count and the held byte count

@@ -68,10 +68,11 @@ struct TcpConfig {
     Duration buffer_linger = Duration::from_ms(100);
     // In-order data that arrives while a connection's receive ring is empty stays in its packet
     // (queued behind the packets already kept), and the reader reads it there (one copy fewer;
-    // DESIGN.md: receive hands out views of the received buffers). At most this many packets are kept so at once, by all
-    // connections: they come from the driver's RX pool (DPDK's DpdkConfig::in_flight, AF_PACKET's
-    // and AF_XDP's pool_size, 2,048 or more), which must keep buffers to receive into; past it the
-    // payload is copied into the ring as before. Zero: always copied.
+    // DESIGN.md: receive hands out views of the received buffers). At most this many packets
+    // are kept so at once, by all connections: they come from the driver's RX pool (DPDK's
+    // DpdkConfig::in_flight, AF_PACKET's and AF_XDP's pool_size, 2,048 or more), which must keep
+    // buffers to receive into; past it the payload is copied into the ring as before. Zero:
+    // always copied.
     size_t packets_read_in_place = 512;
 
     // RFC 6298: initial RTO 1 s (2.1), minimum RTO (2.4; 200 ms as Linux), maximum (2.5).

@@ -192,6 +192,7 @@ Result<std::unique_ptr<NetHost>> NetHost::open(const NetOptions& options, const 
     if (auto r = check_tap_interface(*spec); !r) return r.error();
     OpenOptions oo;
     oo.pcap_path = options.pcap;
+    oo.trust_link = options.trust_link;
     auto dev = open_device(*spec, oo);
     if (!dev) return dev.error();
     h->device_ = std::move(dev.value());

@@ -119,6 +119,12 @@ void add_net_options(CLI::App* cmd, NetOptions& opt, const NetOptionDefaults& de
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
         ->default_str(defaults.idle == IdleMode::kBusy ? "busy" : "backoff")
         ->group("Run loop");
+    cmd->add_flag("--trust-link", opt.trust_link,
+                  "the device links to another Tachyon process through memory (dpdk net_memif) or is the memory "
+                  "loopback: checksums are neither computed nor verified, as Linux does over loopback; set it at "
+                  "both ends (a peer that verifies drops the frames)")
+        ->needs(dev)
+        ->group("Network");
     cmd->add_option("--pcap", opt.pcap, "capture every frame to this pcap file (tcpdump, Wireshark)")
         ->needs(dev)
         ->group("Observability");

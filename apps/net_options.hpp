@@ -26,6 +26,7 @@ struct NetOptions {
     int core = -1;          // -1: do not pin
     IdleMode idle = IdleMode::kBusy;
     std::string pcap;       // optional capture file
+    bool trust_link = false;  // no checksums on a link through memory (OpenOptions::trust_link)
     bool stats = false;     // print the counters at exit
     bool publish = true;    // publish counters for `tachyon stat` (--no-stat-shm turns it off)
 
@@ -40,7 +41,7 @@ struct NetOptionDefaults {
     IdleMode idle = IdleMode::kBusy;
 };
 
-// Registers --dev, --ip, --gw, --mac, --core, --idle, --pcap, --stats, --no-stat-shm on cmd.
+// Registers --dev, --ip, --gw, --mac, --core, --idle, --trust-link, --pcap, --stats, --no-stat-shm on cmd.
 void add_net_options(CLI::App* cmd, NetOptions& opt, const NetOptionDefaults& defaults = {});
 
 // Validators with messages that say what is wrong and what a good value looks like; also used by

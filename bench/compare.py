@@ -3,6 +3,8 @@
 
 Pairs (a `tachyon perf server` and a `tachyon perf client`, each pinned to one core with taskset):
   tachyon          Tachyon over DPDK net_memif between the two processes, both busy-polling
+  tachyon-trusted  the same with --trust-link at both ends: no checksums computed or verified, as
+                   the kernel does over loopback (frames that never leave the host's memory)
   kernel           the kernel's TCP over loopback, both sides busy-polling (non-blocking sockets)
   kernel-blocking  the kernel's TCP over loopback, blocking sockets (the usual way to wait)
 Tests (`tachyon perf client -t ...`, apps/perf_client.hpp), 64-byte messages unless said:
@@ -43,7 +45,8 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PAIRS = ["tachyon", "kernel", "kernel-blocking"]
+TACHYON_PAIRS = ["tachyon", "tachyon-trusted"]
+PAIRS = TACHYON_PAIRS + ["kernel", "kernel-blocking"]
 TESTS = ["latency", "throughput", "rate", "cps", "cps_par"]
 MEMIF_SERVER_IP = "10.201.0.1"
 MEMIF_CLIENT_IP = "10.201.0.2"
@@ -146,14 +149,15 @@ class Server:
         self.log.close()
 
 
-def memif_dev(sock, role):
-    return "dpdk:--vdev=net_memif0,role=%s,id=0,socket=%s" % (role, sock)
+def memif_dev(pair, sock, role):
+    args = ["--dev", "dpdk:--vdev=net_memif0,role=%s,id=0,socket=%s" % (role, sock)]
+    return args + ["--trust-link"] if pair == "tachyon-trusted" else args
 
 
 def start_server(args, tachyon, pair, sock, port):
     pin = ["taskset", "-c", str(args.server_core)]
-    if pair == "tachyon":
-        cmd = pin + [tachyon, "perf", "server", "--dev", memif_dev(sock, "server"), "--ip",
+    if pair in TACHYON_PAIRS:
+        cmd = pin + [tachyon, "perf", "server"] + memif_dev(pair, sock, "server") + ["--ip",
                      MEMIF_SERVER_IP + "/24", "--idle", "busy", "--no-stat-shm"]
         return Server(cmd, "perf server: tachyon", args.verbose)
     idle = "busy" if pair == "kernel" else "backoff"
@@ -169,9 +173,9 @@ def client_cmd(args, tachyon, pair, test, sock, port):
         cmd += ["-s", "64"]
     if test == "cps_par":
         cmd += ["-c", str(args.cps_connections)]
-    if pair == "tachyon":
-        cmd += ["--dev", memif_dev(sock, "client"), "--ip", MEMIF_CLIENT_IP + "/24", "--idle", "busy",
-                "--no-stat-shm", MEMIF_SERVER_IP]
+    if pair in TACHYON_PAIRS:
+        cmd += memif_dev(pair, sock, "client") + ["--ip", MEMIF_CLIENT_IP + "/24", "--idle", "busy",
+                                                  "--no-stat-shm", MEMIF_SERVER_IP]
         if cps:
             # TIME-WAIT lasts --time-wait, bounded as this kernel bounds its own: beyond that many
             # records the oldest gives way, as Linux beyond tcp_max_tw_buckets.
@@ -316,12 +320,16 @@ ROWS = [
 ]
 
 
+def ratio_name(tachyon_pair, kernel_pair):
+    return "%s vs %s" % (tachyon_pair, kernel_pair)
+
+
 def table(results, pairs):
     lines = []
     head = "%-20s %-9s" % ("", "unit") + "".join(" %15s" % p for p in pairs)
-    kernels = [p for p in pairs if p != "tachyon"]
-    if "tachyon" in pairs:
-        head += "".join(" %18s" % ("vs " + k) for k in kernels)
+    kernels = [p for p in pairs if p not in TACHYON_PAIRS]
+    versus = [(t, k) for t in pairs if t in TACHYON_PAIRS for k in kernels]
+    head += "".join(" %26s" % ratio_name(t, k) for t, k in versus)
     lines.append(head)
     ratios = {}
     for test, key, label, unit, higher, scale in ROWS:
@@ -331,15 +339,14 @@ def table(results, pairs):
         line = "%-20s %-9s" % (label, unit)
         for p in pairs:
             line += " %15s" % ("-" if vals[p] is None else "%.3f" % (vals[p] * scale))
-        if "tachyon" in pairs:
-            for k in kernels:
-                t, kv = vals["tachyon"], vals[k]
-                if t and kv:
-                    r = t / kv if higher else kv / t
-                    ratios.setdefault(k, {})[key] = r
-                    line += " %17.2fx" % r
-                else:
-                    line += " %18s" % "-"
+        for t, k in versus:
+            tv, kv = vals[t], vals[k]
+            if tv and kv:
+                r = tv / kv if higher else kv / tv
+                ratios.setdefault(ratio_name(t, k), {})[key] = r
+                line += " %25.2fx" % r
+            else:
+                line += " %26s" % "-"
         lines.append(line)
     # Per test, what stopped the two processes: preemptions (client + server) and interrupts.
     for test in TESTS:
@@ -364,7 +371,7 @@ def plot(results, pairs, outdir):
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    colours = {"tachyon": "#1b7837", "kernel": "#2166ac", "kernel-blocking": "#b2182b"}
+    colours = {"tachyon": "#1b7837", "tachyon-trusted": "#5aae61", "kernel": "#2166ac", "kernel-blocking": "#b2182b"}
     files = []
     lat = {p: results[p]["latency"] for p in pairs if "latency" in results.get(p, {})}
     if lat:
@@ -460,7 +467,7 @@ def main():
                     cmd = client_cmd(args, tachyon, pair, test, sock, port)
                     commands.append(" ".join(cmd))
                     print("%-16s %-11s ..." % (pair, test), end="", file=sys.stderr, flush=True)
-                    kernel_cps = test.startswith("cps") and pair != "tachyon"
+                    kernel_cps = test.startswith("cps") and pair not in TACHYON_PAIRS
                     with KernelTimeWaitReuseDelay(args.time_wait_reuse_delay) if kernel_cps else nullcontext():
                         r = run_client(cmd, args.verbose, client_timeout, server.proc.pid, cpus)
                     results.setdefault(pair, {})[test] = r

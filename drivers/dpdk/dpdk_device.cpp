@@ -32,6 +32,7 @@ DpdkDevice::DpdkDevice(const PortSetup& s)
       txq_(s.tx_queue),
       rx_csum_(s.offloads.rx_ip || s.offloads.rx_tcp || s.offloads.rx_udp),
       tx_csum_(s.offloads.tx_ip || s.offloads.tx_tcp || s.offloads.tx_udp),
+      trust_link_(s.trust_link),
       offloads_(s.offloads),
       pool_(s.pool),
       owner_id_(s.owner_id),
@@ -48,6 +49,11 @@ DpdkDevice::~DpdkDevice() {
     s.pool = pool_;
     s.owner_id = owner_id_;
     teardown_port(s);
+}
+
+uint8_t DpdkDevice::rx_flags(const rte_mbuf* m) const {
+    if (trust_link_) return PacketMeta::kRxIpCsumGood | PacketMeta::kRxL4CsumGood;
+    return rx_csum_ ? rx_flags_from(m->ol_flags) : 0;
 }
 
 size_t DpdkDevice::rx_burst(std::span<Packet> out) {
@@ -73,7 +79,7 @@ size_t DpdkDevice::rx_burst(std::span<Packet> out) {
                 }
                 ++counters_.rx_linearised;
             }
-            out[filled++] = wrap_mbuf(m, rx_csum_ ? rx_flags_from(m->ol_flags) : 0);
+            out[filled++] = wrap_mbuf(m, rx_flags(m));
         }
         if (got < want) break;
     }
@@ -102,6 +108,10 @@ DpdkDevice::Stage DpdkDevice::tx_stage(Packet& p, rte_mbuf*& m, bool& copied) {
         std::memcpy(dst, p.data(), b->len);
         copied = true;
         ++counters_.tx_copied;
+    }
+    if (trust_link_) {
+        m->ol_flags = 0;  // the fields go out as the stack left them: the peer does not verify them
+        return Stage::kReady;
     }
     switch (apply_tx_offloads(m, b->meta, offloads_)) {
     case TxOffload::kSoftware: ++counters_.tx_sw_checksum; break;

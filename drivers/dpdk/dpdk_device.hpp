@@ -71,6 +71,14 @@ struct DpdkConfig {
     uint16_t mtu = 1500;
     bool enable_offloads = true;  // RX/TX IPv4, TCP and UDP checksum offloads, where the PMD has them
     bool promiscuous = false;
+    // The port links two processes of this host through memory (net_memif between two Tachyon
+    // stacks), which cannot corrupt a frame: checksums are neither computed nor verified, as Linux
+    // does over loopback (CHECKSUM_PARTIAL is trusted by the receiver). The device claims every
+    // checksum offload, sends the fields as the stack leaves them (the pseudo-header sum for TCP and
+    // UDP, zero for the IPv4 header) and reports every received frame's checksums as good. Both ends
+    // must set it: a peer that verifies drops these frames (counted as bad checksums). Replaces the
+    // port's own checksum offloads.
+    bool trust_link = false;
 };
 
 // Checksum offloads enabled on the port: the PMD offers them and DpdkConfig::enable_offloads is set.
@@ -133,6 +141,7 @@ public:
 private:
     enum class Stage : uint8_t;
     explicit DpdkDevice(const PortSetup& setup);
+    uint8_t rx_flags(const rte_mbuf* m) const;  // PacketMeta::rx_flags of a received mbuf
     Stage tx_stage(Packet& p, rte_mbuf*& m, bool& copied);
     size_t tx_chunk(std::span<Packet> pkts);
 
@@ -141,6 +150,7 @@ private:
     uint16_t txq_ = 0;
     bool rx_csum_ = false;  // the port reports checksum verdicts in ol_flags
     bool tx_csum_ = false;  // some TX checksum offload is on: rte_eth_tx_prepare must see the burst
+    bool trust_link_ = false;  // DpdkConfig::trust_link
     DpdkOffloads offloads_;
     rte_mempool* pool_ = nullptr;
     uint64_t owner_id_ = 0;

@@ -129,7 +129,7 @@ Result<void> take_ownership(PortSetup& s) {
 
 rte_eth_conf port_conf(const DpdkConfig& c, const rte_eth_dev_info& info, DpdkOffloads& enabled) {
     rte_eth_conf conf{};
-    if (c.enable_offloads) {
+    if (c.enable_offloads && !c.trust_link) {
         conf.rxmode.offloads = kRxChecksums & info.rx_offload_capa;
         conf.txmode.offloads = kTxChecksums & info.tx_offload_capa;
     }
@@ -200,6 +200,10 @@ void fill_caps(PortSetup& s, const DpdkConfig& c) {
     s.caps.rx_l4_checksum = s.offloads.rx_tcp && s.offloads.rx_udp;
     s.caps.tx_ipv4_checksum = s.offloads.tx_ip;
     s.caps.tx_l4_checksum = s.offloads.tx_tcp && s.offloads.tx_udp;
+    if (c.trust_link) {
+        s.trust_link = true;
+        s.caps.rx_ipv4_checksum = s.caps.rx_l4_checksum = s.caps.tx_ipv4_checksum = s.caps.tx_l4_checksum = true;
+    }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ struct PortSetup {
     uint64_t owner_id = 0;
     DpdkOffloads offloads;
     DeviceCaps caps;
+    bool trust_link = false;  // DpdkConfig::trust_link
 };
 
 // The port the config selects (see DpdkConfig::port_name); EAL must be initialised.

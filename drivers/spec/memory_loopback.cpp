@@ -4,8 +4,9 @@ namespace tachyon {
 
 namespace {
 
-MemoryLinkConfig loopback_config() {
+MemoryLinkConfig loopback_config(bool trust_link) {
     MemoryLinkConfig c;
+    c.checksum_offload = trust_link;
     // Both ends answer to one MAC: frames addressed to ourselves come back to ourselves.
     c.b.mac = c.a.mac;
     c.a.name = "memory";
@@ -17,7 +18,7 @@ MemoryLinkConfig loopback_config() {
 
 }  // namespace
 
-MemoryLoopback::MemoryLoopback() : link_(std::make_unique<MemoryLink>(loopback_config())) {}
+MemoryLoopback::MemoryLoopback(bool trust_link) : link_(std::make_unique<MemoryLink>(loopback_config(trust_link))) {}
 
 DeviceStats MemoryLoopback::stats() const {
     const DeviceStats tx = link_->a().stats();

@@ -13,7 +13,8 @@ namespace tachyon {
 
 class MemoryLoopback final : public Device {
 public:
-    MemoryLoopback();
+    // trust_link: the link's checksum offload (MemoryLinkConfig::checksum_offload).
+    explicit MemoryLoopback(bool trust_link = false);
 
     size_t rx_burst(std::span<Packet> out) override { return link_->b().rx_burst(out); }
     size_t tx_burst(std::span<Packet> pkts) override { return link_->a().tx_burst(pkts); }

@@ -26,14 +26,16 @@ bool is_option(std::string_view arg, std::string_view option) {
     return arg == option || (arg.starts_with(option) && arg.size() > option.size() && arg[option.size()] == '=');
 }
 
-Result<std::unique_ptr<Device>> open_dpdk(const DpdkSpec& spec) {
+Result<std::unique_ptr<Device>> open_dpdk(const DpdkSpec& spec, bool trust_link) {
 #if TACHYON_HAVE_DPDK
     if (auto r = check_dpdk_hugepages(spec.eal_args, read_hugepage_state()); !r) return r.error();
     DpdkConfig c;
     c.eal_args = spec.eal_args;  // EAL defaults for vdevs (--no-huge, --in-memory, --no-pci ...): eal.hpp
+    c.trust_link = trust_link;
     return open_dpdk_device(c);
 #else
     (void)spec;
+    (void)trust_link;
     return Error{EOPNOTSUPP,
                  "this build has no DPDK backend: install DPDK's development files (libdpdk-dev, found through "
                  "`pkg-config libdpdk`) and reconfigure (`meson setup --reconfigure BUILD -Ddpdk=enabled`)"};
@@ -54,15 +56,19 @@ Result<std::unique_ptr<Device>> open_af_xdp(const AfXdpSpec& spec) {
 #endif
 }
 
-Result<std::unique_ptr<Device>> open_backend(const DeviceSpec& spec) {
-    if (const auto* d = std::get_if<DpdkSpec>(&spec.backend)) return open_dpdk(*d);
-    if (const auto* x = std::get_if<AfXdpSpec>(&spec.backend)) return open_af_xdp(*x);
-    if (const auto* p = std::get_if<AfPacketSpec>(&spec.backend)) {
-        AfPacketConfig c;
-        c.interface = p->interface;
-        return open_af_packet_device(c);
+Result<std::unique_ptr<Device>> open_backend(const DeviceSpec& spec, const OpenOptions& options) {
+    if (const auto* d = std::get_if<DpdkSpec>(&spec.backend)) return open_dpdk(*d, options.trust_link);
+    if (std::holds_alternative<MemorySpec>(spec.backend)) {
+        return std::unique_ptr<Device>(std::make_unique<MemoryLoopback>(options.trust_link));
     }
-    return std::unique_ptr<Device>(std::make_unique<MemoryLoopback>());
+    if (options.trust_link) {
+        return Error{EINVAL, "a trusted link (no checksums) is for dpdk and memory devices only: frames on a kernel "
+                             "interface may come from anywhere"};
+    }
+    if (const auto* x = std::get_if<AfXdpSpec>(&spec.backend)) return open_af_xdp(*x);
+    AfPacketConfig c;
+    c.interface = std::get<AfPacketSpec>(spec.backend).interface;
+    return open_af_packet_device(c);
 }
 
 Result<std::unique_ptr<Device>> with_pcap(std::unique_ptr<Device> dev, const OpenOptions& options) {
@@ -129,7 +135,7 @@ Result<void> check_dpdk_hugepages(std::span<const std::string> eal_args, const H
 }
 
 Result<std::unique_ptr<Device>> open_device(const DeviceSpec& spec, const OpenOptions& options) {
-    auto dev = open_backend(spec);
+    auto dev = open_backend(spec, options);
     if (!dev) {
         Error e = dev.error();
         std::string d = "cannot open device '";

@@ -21,6 +21,11 @@ struct OpenOptions {
     // Timestamps for the capture; it must outlive the device. Null: a process-wide TscClock,
     // with the wall-clock offset applied so that tcpdump shows real times.
     const Clock* pcap_clock = nullptr;
+    // The device links to a peer through memory on this host, which cannot corrupt a frame:
+    // checksums are neither computed nor verified (DpdkConfig::trust_link, or the memory loopback's
+    // checksum offload). For dpdk and memory devices only (EINVAL for the others): a kernel
+    // interface's frames may come from anywhere.
+    bool trust_link = false;
 };
 
 // Errors, each with a hint: EOPNOTSUPP for a backend this build lacks ("this build has no DPDK:

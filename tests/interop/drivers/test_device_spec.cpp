@@ -210,6 +210,32 @@ TEST(OpenDevice, MemoryIsALoopback) {
     EXPECT_EQ((*dev)->stats().rx_packets, 2u);
 }
 
+// A trusted link: the memory loopback's checksum offload (the frame comes back as sent, its
+// checksums reported good), refused for kernel interfaces whose frames may come from anywhere.
+TEST(OpenDevice, TrustedLinkSkipsChecksumsOnMemoryAndIsRefusedForKernelInterfaces) {
+    PacketPool pool(8);
+    auto plain = open_device("memory");
+    ASSERT_TRUE(plain.ok()) << plain.error().message();
+    EXPECT_FALSE((*plain)->caps().tx_l4_checksum);
+    auto dev = open_device("memory", OpenOptions{.trust_link = true});
+    ASSERT_TRUE(dev.ok()) << dev.error().message();
+    const DeviceCaps caps = (*dev)->caps();
+    EXPECT_TRUE(caps.tx_ipv4_checksum && caps.tx_l4_checksum && caps.rx_ipv4_checksum && caps.rx_l4_checksum);
+    std::array<Packet, 1> out{make(pool, frame(0x11, 60))};
+    out[0].meta().tx_flags = PacketMeta::kTxIpCsum | PacketMeta::kTxTcpCsum;
+    ASSERT_EQ((*dev)->tx_burst(out), 1u);
+    std::array<Packet, Device::kMaxBurst> in;
+    ASSERT_EQ((*dev)->rx_burst(in), 1u);
+    EXPECT_TRUE(std::ranges::equal(in[0].bytes(), frame(0x11, 60))) << "nothing computed into the frame";
+    EXPECT_EQ(in[0].meta().rx_flags, PacketMeta::kRxIpCsumGood | PacketMeta::kRxL4CsumGood);
+    in[0].reset();
+
+    auto kernel = open_device("af_packet:lo", OpenOptions{.trust_link = true});
+    ASSERT_FALSE(kernel.ok());
+    EXPECT_EQ(kernel.code(), EINVAL);
+    EXPECT_NE(kernel.error().message().find("dpdk and memory devices only"), std::string::npos) << kernel.error().message();
+}
+
 TEST(OpenDevice, PcapWrapsAnyDevice) {
     char path[] = "/tmp/tcy-spec-pcap-XXXXXX";
     const int fd = ::mkstemp(path);

@@ -6,8 +6,9 @@
 
 namespace tachyon::interop {
 
-Result<std::unique_ptr<DpdkDevice>> open_dpdk_port(const std::string& vdev_args) {
+Result<std::unique_ptr<DpdkDevice>> open_dpdk_port(const std::string& vdev_args, bool trust_link) {
     DpdkConfig c;
+    c.trust_link = trust_link;
     c.eal_args = {"--no-huge", "-m", "512", "--vdev=" + vdev_args};
     c.port_name = vdev_args.substr(0, vdev_args.find(','));
     c.rx_ring = 512;

@@ -17,7 +17,8 @@ namespace tachyon::interop {
 // depend on nor take them. eal.hpp's defaults add --no-shconf, --no-telemetry, --no-pci and one
 // floating lcore, which lets several DPDK processes (memif) coexist. Every port of a process must
 // be opened with the same non-vdev arguments (EAL is initialised once).
-Result<std::unique_ptr<DpdkDevice>> open_dpdk_port(const std::string& vdev_args);
+// trust_link: DpdkConfig::trust_link.
+Result<std::unique_ptr<DpdkDevice>> open_dpdk_port(const std::string& vdev_args, bool trust_link = false);
 
 // "" once the port's mbufs in use are back to `baseline` (reaping TX completions; waits up to 2 s,
 // as net_af_xdp returns sent mbufs only on completion), else a message.

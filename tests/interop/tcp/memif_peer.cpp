@@ -3,11 +3,12 @@
 // stdout as kernel_peer.py so that the test drives both peers alike.
 //
 //   tcp_memif_peer --socket S --address A/24 MODE [--host H] [--port P] [--send N] [--seed N]
-//                  [--order O] [--count N]
+//                  [--order O] [--count N] [--trust-link 1]
 //   MODE: listen | connect  one connection, data exchanged in order O ("both", "send-first",
 //                           "recv-first"), then {"event": "done", ...} with bytes and SHA-256
 //         ping              --count echo requests to H, then {"event": "done", "answered": n}
 //         idle              only runs the stack (answers ARP and pings)
+//   --trust-link 1: no checksums computed or verified on the link (DpdkConfig::trust_link)
 //
 // After its work the process keeps running its stack (the link's other end may still need ACKs,
 // and a memif client owns the shared memory the link lives in) until SIGTERM, or 120 s at most.
@@ -121,7 +122,7 @@ int run(TachyonNode& node, const std::string& mode, std::map<std::string, std::s
 
 int main_impl(int argc, char** argv) {
     std::map<std::string, std::string> opt = {{"port", "0"}, {"send", "0"}, {"seed", "1"}, {"order", "both"},
-                                              {"count", "3"}, {"host", ""}};
+                                              {"count", "3"}, {"host", ""}, {"trust-link", "0"}};
     std::string mode;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -141,6 +142,7 @@ int main_impl(int argc, char** argv) {
     // As the test's own EAL (dpdk_env.hpp): no hugepages; eal.hpp adds what lets two coexist.
     c.eal_args = {"--no-huge", "-m", "512", "--vdev=net_memif0,role=client,id=0,socket=" + opt["socket"]};
     c.in_flight = 2048;
+    c.trust_link = opt["trust-link"] == "1";
     auto dev = DpdkDevice::open(c);
     if (!dev) {
         emit_error("DpdkDevice::open: " + dev.error().message());

@@ -12,6 +12,26 @@ uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1])
 uint32_t be32(const uint8_t* p) { return uint32_t{be16(p)} << 16 | be16(p + 2); }
 uint32_t le32(const uint8_t* p) { return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24; }
 
+// The 16-bit one's complement sum of big-endian words (RFC 1071), folded; an odd last byte is padded.
+uint16_t sum16(const uint8_t* p, size_t len, uint32_t sum = 0) {
+    for (size_t i = 0; i + 1 < len; i += 2) sum += be16(p + i);
+    if (len % 2 != 0) sum += uint32_t{p[len - 1]} << 8;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+}
+
+void check_sums(const uint8_t* ip, size_t ihl, size_t total, TcpSegment& s) {
+    s.whole = true;
+    s.ip_checksum = be16(ip + 10);
+    s.ip_checksum_ok = sum16(ip, ihl) == 0xffff;
+    const uint8_t* t = ip + ihl;
+    const size_t tcp_len = total - ihl;
+    // Pseudo-header (RFC 9293 3.1): source, destination, zero + protocol, TCP length.
+    const uint32_t pseudo = uint32_t{sum16(ip + 12, 8)} + 6 + static_cast<uint32_t>(tcp_len);
+    s.tcp_checksum_ok = sum16(t, tcp_len, pseudo) == 0xffff;
+    s.tcp_checksum_partial = be16(t + 16) == sum16(nullptr, 0, pseudo);
+}
+
 // RFC 9293 3.1 / RFC 7323 / RFC 2018 options; stops at a malformed one (what was read stays).
 void parse_options(const uint8_t* p, size_t len, TcpSegment& s) {
     size_t i = 0;
@@ -60,6 +80,7 @@ std::optional<TcpSegment> decode(const uint8_t* f, size_t caplen, size_t index) 
     s.window = be16(t + 14);
     s.payload_len = static_cast<uint32_t>(total - ihl - doff);
     if (caplen >= kEth + ihl + doff) parse_options(t + 20, doff - 20, s);
+    if (caplen >= kEth + total) check_sums(ip, ihl, total, s);
     return s;
 }
 

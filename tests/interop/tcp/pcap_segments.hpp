@@ -31,6 +31,14 @@ struct TcpSegment {
     std::optional<uint32_t> tsval;
     std::optional<uint32_t> tsecr;
     size_t sack_blocks = 0;
+    // Checksums, when the whole packet was captured (`whole`; the interop captures keep 128 bytes,
+    // so segments without payload): whether each verifies (RFC 1071), and whether the TCP field
+    // holds only the pseudo-header sum, as a sender leaves it for an offload.
+    bool whole = false;
+    bool ip_checksum_ok = false;
+    uint16_t ip_checksum = 0;  // the raw field
+    bool tcp_checksum_ok = false;
+    bool tcp_checksum_partial = false;
 
     bool syn() const { return flags & 0x02; }
     bool fin() const { return flags & 0x01; }

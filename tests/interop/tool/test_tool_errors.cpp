@@ -48,6 +48,7 @@ TEST(BadInput, UsageErrorsNameTheProblem) {
         {{"httpd", "--dev", "memory", "--ip", "10.0.0.2/24", "--core", "4000"}, "cannot pin the thread to CPU 4000"},
         {{"httpd", "--dev", "memory", "--ip", "10.0.0.2/24", "--root", "/nonexistent/dir"}, "--root must name a readable directory"},
         {{"httpd", "--dev", "memory", "--ip", "10.0.0.2/24", "--pcap", "/nonexistent/dir/x.pcap"}, "cannot write the capture"},
+        {{"httpd", "--dev", "af_packet:lo", "--ip", "10.0.0.2/24", "--trust-link"}, "dpdk and memory devices only"},
         {{"ping", "--dev", "memory", "--ip", "10.0.0.2/24", "not-an-address"}, "bad IPv4 address 'not-an-address'"},
         {{"echo", "client", "--dev", "memory", "--ip", "10.0.0.2/24", "10.0.0.1:99999"}, "ADDR or ADDR:PORT"},
         {{"echo", "client", "--dev", "memory", "--ip", "10.0.0.2/24", "--udp", "-s", "70000", "10.0.0.1"}, "does not fit a UDP datagram"},

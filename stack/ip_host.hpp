@@ -38,6 +38,8 @@ public:
     virtual bool is_local(Ipv4Address a) const = 0;
     // Largest IP packet the device carries (MTU), for the MSS.
     virtual uint16_t mtu() const = 0;
+    // The TTL of packets that ask for none of their own (StackConfig::ttl).
+    virtual uint8_t default_ttl() const = 0;
 
 protected:
     ~IpHost() = default;

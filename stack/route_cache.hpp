@@ -24,13 +24,23 @@ struct RouteCache {
     // The neighbour table's generation when filled (ArpCache::generation(), never 0); 0: empty.
     uint32_t generation = 0;
     // One's-complement sum of the IPv4 header as cached: total length 20, identification and
-    // checksum 0 (checksum_partial representation).
-    uint32_t ip_sum = 0;
+    // checksum 0, folded to 16 bits (so that the TTL and TOS below fit in the same 48 bytes).
+    uint16_t ip_sum = 0;
+    // The IPv4 TTL and TOS byte of the connection's packets (IP_TTL, IP_TOS): the cached headers
+    // were built with them, so a change empties the cache. Kept by clear().
+    uint8_t ttl = 64;
+    uint8_t tos = 0;
     std::array<std::byte, kHeadersLen> headers{};
     // The TX offload requests every packet of the route carries (tx_flags, l2_len, l3_len).
     PacketMeta offload;
 
     void clear() { generation = 0; }
+    void set_ttl_tos(uint8_t new_ttl, uint8_t new_tos) {
+        if (new_ttl == ttl && new_tos == tos) return;
+        ttl = new_ttl;
+        tos = new_tos;
+        clear();
+    }
 };
 
 }  // namespace tachyon

@@ -69,6 +69,7 @@ public:
     std::optional<Ipv4Address> source_for(Ipv4Address dst) const override;
     bool is_local(Ipv4Address a) const override { return a == core_.cidr.address; }
     uint16_t mtu() const override { return out_.mtu(); }
+    uint8_t default_ttl() const override { return core_.ttl; }
 
 private:
     void input_frame(Packet frame);

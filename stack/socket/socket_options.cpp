@@ -4,8 +4,9 @@
 // SO_RCVBUF, SO_SNDBUF and TCP_MAXSEG apply to connections opened (or listeners started) after
 // they are set. SO_RCVTIMEO / SO_SNDTIMEO bound blocking calls as on Linux (expiry: EAGAIN, a
 // partial count, or EINPROGRESS for connect). IP_TTL and IP_TOS apply to the datagrams a UDP
-// socket sends; on a TCP socket they are refused with ENOPROTOOPT, because the TCP layer builds
-// its IPv4 headers without per-connection fields (stack/tcp/sender.cpp transmit()).
+// socket sends and to a TCP socket's packets, at once on a live connection (its cached headers
+// are rebuilt) and to connections opened or accepted later; on TCP the TOS byte's ECN bits are
+// cleared, as Linux does while it has not negotiated ECN (Tachyon never does).
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -97,7 +98,7 @@ size_t write_ip_int(std::span<std::byte> out, int v) {
     return write_out(out, v);
 }
 
-constexpr int kDefaultTtl = 64;  // net.ipv4.ip_default_ttl
+constexpr int kEcnMask = 0x03;   // the TOS byte's ECN field (RFC 3168 5)
 
 // Linux: a buffer size is capped at the sysctl maximum, then doubled, then raised to the minimum.
 uint32_t buffer_size(int v, uint32_t max, uint32_t min) {
@@ -138,22 +139,23 @@ Result<size_t> SocketLayer::getsockopt(SocketId id, int level, int name, std::sp
 }
 
 Result<void> SocketLayer::set_ip_option(SocketSlot& s, int name, std::span<const std::byte> value) {
-    if (s.stream || (name != IP_TTL && name != IP_TOS)) return Result<void>::fail(ENOPROTOOPT);
+    if (name != IP_TTL && name != IP_TOS) return Result<void>::fail(ENOPROTOOPT);
     const int v = read_ip_int(value);
     if (name == IP_TTL) {
         if (value.empty()) return Result<void>::fail(EINVAL);
         if (v != -1 && (v < 1 || v > 255)) return Result<void>::fail(EINVAL);
         s.opts.ip_ttl = v == -1 ? std::nullopt : std::optional<uint8_t>(static_cast<uint8_t>(v));
-        return {};
+    } else {
+        // Linux keeps the low byte as it is (UDP); TCP keeps its own ECN bits, zero without ECN.
+        s.opts.ip_tos = static_cast<uint8_t>(v & (s.stream ? ~kEcnMask : 0xff));
     }
-    s.opts.ip_tos = static_cast<uint8_t>(v);  // Linux keeps the low byte as it is (UDP)
+    if (s.stream) apply_live_tcp_options(s);
     return {};
 }
 
 Result<size_t> SocketLayer::get_ip_option(SocketSlot& s, int name, std::span<std::byte> out) {
-    if (s.stream) return Result<size_t>::fail(ENOPROTOOPT);
     switch (name) {
-        case IP_TTL: return write_ip_int(out, s.opts.ip_ttl ? *s.opts.ip_ttl : kDefaultTtl);
+        case IP_TTL: return write_ip_int(out, s.opts.ip_ttl.value_or(stack_.default_ttl()));
         case IP_TOS: return write_ip_int(out, s.opts.ip_tos);
         default: return Result<size_t>::fail(ENOPROTOOPT);
     }

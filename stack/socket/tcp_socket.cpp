@@ -75,6 +75,8 @@ TcpConnConfig SocketLayer::conn_config(const SocketSlot& s) const {
     c.keepalive_interval = Duration::from_secs(s.opts.keepintvl);
     c.keepalive_count = static_cast<uint8_t>(s.opts.keepcnt);
     c.congestion = find_congestion(s.opts.congestion);
+    c.ttl = s.opts.ip_ttl.value_or(0);
+    c.tos = s.opts.ip_tos;
     return c;
 }
 
@@ -87,6 +89,7 @@ void SocketLayer::apply_live_tcp_options(const SocketSlot& s) {
     (void)tcp_.set_keepalive_count(s.conn, static_cast<uint8_t>(s.opts.keepcnt));
     (void)tcp_.set_keepalive(s.conn, s.opts.keepalive);
     (void)tcp_.set_congestion(s.conn, s.opts.congestion);
+    (void)tcp_.set_ttl_tos(s.conn, s.opts.ip_ttl.value_or(0), s.opts.ip_tos);
 }
 
 void SocketLayer::release_port(SocketSlot& s) {

@@ -321,6 +321,12 @@ std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, RouteCache* route, H
     ip.dst_addr = t.remote_addr;
     ip.protocol = static_cast<uint8_t>(IpProtocol::kTcp);
     ip.payload_len = static_cast<uint16_t>(pkt.size());
+    if (route != nullptr) {
+        ip.ttl = route->ttl;
+        ip.dscp_ecn = route->tos;
+    } else {
+        ip.ttl = host_.default_ttl();  // RSTs, SYN cookies and TIME-WAIT records' ACKs
+    }
     host_.send_ipv4(std::move(pkt), ip, route);
     ++counters_.segments_sent;
     return len;

@@ -31,6 +31,10 @@ struct TcpConnConfig {
     // Delayed ACKs (RFC 1122 4.2.3.2, RFC 5681 4.2): an ACK for at least every second full
     // segment, otherwise after delayed_ack_timeout; off: every segment is acknowledged at once.
     bool delayed_ack = true;
+    // IPv4 header fields of the connection's packets (IP_TTL, IP_TOS): ttl 0 takes the stack's
+    // (StackConfig::ttl); tos is the whole byte as sent (the socket layer clears its ECN bits).
+    uint8_t ttl = 0;
+    uint8_t tos = 0;
     Duration delayed_ack_timeout = Duration::from_ms(40);
     // Keepalive (RFC 1122 4.2.3.6), Linux's defaults: idle 2 h, interval 75 s, 9 probes.
     bool keepalive = false;

@@ -53,6 +53,7 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.state = TcpState::kClosed;
     c.tuple = t;
     c.route.clear();
+    c.route.set_ttl_tos(config.ttl != 0 ? config.ttl : host_.default_ttl(), config.tos);
     c.config = config;
     c.tcb = Tcb{};
     const IsnGenerator::Offsets offsets = isn_.offsets(t);

@@ -151,6 +151,8 @@ public:
     // Per-connection knobs (socket options) on a live connection; errors: EBADF, EINVAL, ENOENT
     // (unknown congestion control).
     Result<void> set_nodelay(TcpHandle h, bool on);
+    // IP_TTL / IP_TOS of the connection's packets from the next one on (ttl 0: the stack's).
+    Result<void> set_ttl_tos(TcpHandle h, uint8_t ttl, uint8_t tos);
     Result<void> set_keepalive(TcpHandle h, bool on);
     Result<void> set_keepalive_idle(TcpHandle h, Duration idle);
     Result<void> set_keepalive_interval(TcpHandle h, Duration interval);

@@ -14,6 +14,15 @@ Result<void> TcpLayer::set_nodelay(TcpHandle h, bool on) {
     return {};
 }
 
+Result<void> TcpLayer::set_ttl_tos(TcpHandle h, uint8_t ttl, uint8_t tos) {
+    TcpConnection* c = user_conn(h);
+    if (c == nullptr) return Result<void>::fail(EBADF);
+    c->config.ttl = ttl;
+    c->config.tos = tos;
+    c->route.set_ttl_tos(ttl != 0 ? ttl : host_.default_ttl(), tos);
+    return {};
+}
+
 Result<void> TcpLayer::set_keepalive(TcpHandle h, bool on) {
     TcpConnection* c = user_conn(h);
     if (c == nullptr) return Result<void>::fail(EBADF);

@@ -47,6 +47,7 @@ public:
     std::optional<Ipv4Address> source_for(Ipv4Address) const override { return address_; }
     bool is_local(Ipv4Address a) const override { return a == address_; }
     uint16_t mtu() const override { return mtu_; }
+    uint8_t default_ttl() const override { return 64; }
 
     // Test controls.
     Ipv4Address address() const { return address_; }

@@ -27,12 +27,13 @@ public:
         SocketLayerConfig layer;
         uint64_t seed = 1;
         size_t pool_size = 1024;
+        uint8_t ttl = 64;  // StackConfig::ttl of both stacks
     };
 
     SocketPair() : SocketPair(Options{}) {}
     explicit SocketPair(const Options& o) : clock_(Instant::from_ms(1'000)) {
-        stack_a_ = std::make_unique<Stack>(link_.a(), stack_config(kIpA, o.seed, o.pool_size));
-        stack_b_ = std::make_unique<Stack>(link_.b(), stack_config(kIpB, o.seed + 1, o.pool_size));
+        stack_a_ = std::make_unique<Stack>(link_.a(), stack_config(kIpA, o.seed, o));
+        stack_b_ = std::make_unique<Stack>(link_.b(), stack_config(kIpB, o.seed + 1, o));
         layer_a_ = std::make_unique<SocketLayer>(*stack_a_, o.layer);
         layer_b_ = std::make_unique<SocketLayer>(*stack_b_, o.layer);
         layer_a_->set_idle_hook([this](const IdleWait& w) { on_idle(*stack_b_, w); });
@@ -93,12 +94,13 @@ public:
     }
 
 private:
-    StackConfig stack_config(Ipv4Address ip, uint64_t seed, size_t pool_size) {
+    StackConfig stack_config(Ipv4Address ip, uint64_t seed, const Options& o) {
         StackConfig c;
         c.clock = &clock_;
         c.address = Ipv4Cidr{ip, 24};
-        c.pool_size = pool_size;
+        c.pool_size = o.pool_size;
         c.seed = seed;
+        c.ttl = o.ttl;
         return c;
     }
 

@@ -158,8 +158,31 @@ struct SeenIp {
     uint8_t tos = 0;
 };
 
+// The IPv4 header of the last frame waiting at `end` of the link (all of them are taken before
+// its stack sees them): `expected` frames.
+SeenIp header_at(MemoryDevice& end, size_t expected = 1) {
+    std::array<Packet, 4> frames;
+    const size_t n = end.rx_burst(frames);
+    EXPECT_EQ(n, expected);
+    SeenIp seen;
+    if (n >= 1) {
+        const Packet& last = frames[n - 1];
+        const EthernetFrame eth(std::span<std::byte>(const_cast<std::byte*>(last.data()), last.size()));
+        EXPECT_EQ(eth.check(), WireError::kNone);
+        const Ipv4Packet ip(eth.payload());
+        EXPECT_EQ(ip.check(), WireError::kNone);
+        const Parsed<Ipv4Repr> r = Ipv4Repr::parse(ip);
+        EXPECT_TRUE(r.ok());
+        if (r.ok()) seen = SeenIp{r->ttl, r->dscp_ecn};
+    }
+    return seen;  // the frame goes back to its sender's pool here
+}
+
 class IpOptions : public SocketTest {
 protected:
+    IpOptions() = default;
+    explicit IpOptions(const SocketPair::Options& o) : SocketTest(o) {}
+
     // Sends one datagram from s to B's port 7400 and reads the IPv4 header off the wire.
     SeenIp sent_header(Socket& s, bool zero_copy = false) {
         if (zero_copy) {
@@ -170,20 +193,16 @@ protected:
             EXPECT_TRUE(s.sendto(bytes_of("ip"), {kIpB, 7400}).ok());
         }
         p().stack_a().flush();
-        std::array<Packet, 4> frames;
-        const size_t n = p().link().b().rx_burst(frames);
-        EXPECT_EQ(n, 1u);
-        SeenIp seen;
-        if (n == 1) {
-            const EthernetFrame eth(std::span<std::byte>(const_cast<std::byte*>(frames[0].data()), frames[0].size()));
-            EXPECT_EQ(eth.check(), WireError::kNone);
-            const Ipv4Packet ip(eth.payload());
-            EXPECT_EQ(ip.check(), WireError::kNone);
-            const Parsed<Ipv4Repr> r = Ipv4Repr::parse(ip);
-            EXPECT_TRUE(r.ok());
-            if (r.ok()) seen = SeenIp{r->ttl, r->dscp_ecn};
-        }
-        return seen;  // the frames go back to A's pool here (B never sees them)
+        return header_at(p().link().b());  // B never sees it
+    }
+    // The same for the next segment of a connected TCP socket on A (from_a) or B: one byte of
+    // data, which the peer gets from the retransmission (TCP_NODELAY: Nagle would hold a byte
+    // behind the unacknowledged one).
+    SeenIp segment_header(Socket& s, bool from_a) {
+        s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+        EXPECT_EQ(s.send(bytes_of("t")).value(), 1u);
+        (from_a ? p().stack_a() : p().stack_b()).flush();
+        return header_at(from_a ? p().link().b() : p().link().a());
     }
     void warm_up() {
         Socket r = b().socket(AF_INET, SOCK_DGRAM);
@@ -230,14 +249,65 @@ TEST_F(IpOptions, TtlAndTosReachTheDatagramsSent) {
     EXPECT_EQ(s.try_getsockopt(IPPROTO_IP, IP_MTU_DISCOVER).code(), ENOPROTOOPT);
 }
 
-// The TCP layer builds its IPv4 headers without per-connection fields, so a stream socket
-// refuses these options instead of storing values it would not use.
-TEST_F(IpOptions, StreamSocketsRefuseThem) {
-    Socket t = a().socket();
-    EXPECT_EQ(t.try_setsockopt(IPPROTO_IP, IP_TTL, 7).code(), ENOPROTOOPT);
-    EXPECT_EQ(t.try_setsockopt(IPPROTO_IP, IP_TOS, 0x10).code(), ENOPROTOOPT);
-    EXPECT_EQ(t.try_getsockopt(IPPROTO_IP, IP_TTL).code(), ENOPROTOOPT);
-    EXPECT_EQ(t.try_getsockopt(IPPROTO_IP, IP_TOS).code(), ENOPROTOOPT);
+// On a TCP socket the options reach the connection's segments at once (its cached headers are
+// rebuilt), and a listener's reach the connections it accepts, as on Linux; the TOS byte loses its
+// ECN bits (Linux keeps TCP's own there, and Tachyon negotiates no ECN).
+TEST_F(IpOptions, StreamSocketsCarryThemOnTheirSegments) {
+    Socket l = b().socket(AF_INET, SOCK_STREAM);
+    l.bind({Ipv4Address::any(), 7500});
+    l.setsockopt(IPPROTO_IP, IP_TTL, 9);
+    l.setsockopt(IPPROTO_IP, IP_TOS, 0x2b);
+    EXPECT_EQ(l.getsockopt(IPPROTO_IP, IP_TOS), 0x28);
+    l.listen(4);
+    Socket c = a().socket(AF_INET, SOCK_STREAM);
+    EXPECT_EQ(c.getsockopt(IPPROTO_IP, IP_TTL), 64);
+    c.connect({kIpB, 7500});
+    Socket s = l.accept().socket;
+    EXPECT_EQ(s.getsockopt(IPPROTO_IP, IP_TTL), 9);
+
+    SeenIp seen = segment_header(c, true);
+    EXPECT_EQ(seen.ttl, 64);
+    EXPECT_EQ(seen.tos, 0);
+    c.setsockopt(IPPROTO_IP, IP_TTL, 7);
+    c.setsockopt(IPPROTO_IP, IP_TOS, 0xb9);  // DSCP EF with an ECN bit
+    EXPECT_EQ(c.getsockopt(IPPROTO_IP, IP_TOS), 0xb8);
+    seen = segment_header(c, true);
+    EXPECT_EQ(seen.ttl, 7);
+    EXPECT_EQ(seen.tos, 0xb8);
+    seen = segment_header(s, false);
+    EXPECT_EQ(seen.ttl, 9) << "the accepted connection has the listener's options";
+    EXPECT_EQ(seen.tos, 0x28);
+    c.setsockopt(IPPROTO_IP, IP_TTL, -1);
+    EXPECT_EQ(segment_header(c, true).ttl, 64);
+    p().settle();
+    EXPECT_EQ(recv_string(s), "ttt") << "every byte read off the link arrived by retransmission";
+}
+
+// A socket without IP_TTL takes the stack's TTL (StackConfig::ttl), on UDP and TCP alike, and so
+// do segments sent without a connection (a RST to a closed port).
+class StackTtl : public IpOptions {
+protected:
+    StackTtl() : IpOptions(SocketPair::Options{.ttl = 33}) {}
+};
+
+TEST_F(StackTtl, SocketsWithoutTheirOwnTakeTheStacks) {
+    warm_up();
+    Socket u = a().socket(AF_INET, SOCK_DGRAM);
+    EXPECT_EQ(u.getsockopt(IPPROTO_IP, IP_TTL), 33);
+    EXPECT_EQ(sent_header(u).ttl, 33);
+    Conn k = connect_pair();
+    EXPECT_EQ(k.c.getsockopt(IPPROTO_IP, IP_TTL), 33);
+    EXPECT_EQ(segment_header(k.c, true).ttl, 33);
+    p().settle();
+    EXPECT_EQ(recv_string(k.s), "t");
+    // A SYN to a closed port on B: B's RST.
+    Socket r = a().socket(AF_INET, SOCK_STREAM);
+    r.setblocking(false);
+    EXPECT_EQ(r.connect_ex({kIpB, 7999}), EINPROGRESS);
+    p().stack_a().flush();
+    p().stack_b().poll();  // the ACK of "t" its turn owed, then the RST
+    EXPECT_EQ(b().tcp().counters().rst_sent, 1u);
+    EXPECT_EQ(header_at(p().link().a(), 2).ttl, 33);
 }
 
 }  // namespace

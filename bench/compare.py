@@ -343,7 +343,7 @@ def table(results, pairs):
             tv, kv = vals[t], vals[k]
             if tv and kv:
                 r = tv / kv if higher else kv / tv
-                ratios.setdefault(ratio_name(t, k), {})[key] = r
+                ratios.setdefault(ratio_name(t, k), {})[test + "." + key] = r
                 line += " %25.2fx" % r
             else:
                 line += " %26s" % "-"

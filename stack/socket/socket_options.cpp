@@ -149,7 +149,11 @@ Result<void> SocketLayer::set_ip_option(SocketSlot& s, int name, std::span<const
         // Linux keeps the low byte as it is (UDP); TCP keeps its own ECN bits, zero without ECN.
         s.opts.ip_tos = static_cast<uint8_t>(v & (s.stream ? ~kEcnMask : 0xff));
     }
-    if (s.stream) apply_live_tcp_options(s);
+    // A live connection's next packet carries them (one that already ended refuses; as on Linux,
+    // setsockopt still succeeds).
+    if (s.stream && s.conn.valid() && tcp_.connection(s.conn) != nullptr) {
+        (void)tcp_.set_ttl_tos(s.conn, s.opts.ip_ttl.value_or(0), s.opts.ip_tos);
+    }
     return {};
 }
 

@@ -89,7 +89,6 @@ void SocketLayer::apply_live_tcp_options(const SocketSlot& s) {
     (void)tcp_.set_keepalive_count(s.conn, static_cast<uint8_t>(s.opts.keepcnt));
     (void)tcp_.set_keepalive(s.conn, s.opts.keepalive);
     (void)tcp_.set_congestion(s.conn, s.opts.congestion);
-    (void)tcp_.set_ttl_tos(s.conn, s.opts.ip_ttl.value_or(0), s.opts.ip_tos);
 }
 
 void SocketLayer::release_port(SocketSlot& s) {

@@ -53,8 +53,8 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.state = TcpState::kClosed;
     c.tuple = t;
     c.route.clear();
-    c.route.set_ttl_tos(config.ttl != 0 ? config.ttl : host_.default_ttl(), config.tos);
     c.config = config;
+    route_ip_fields(c);
     c.tcb = Tcb{};
     const IsnGenerator::Offsets offsets = isn_.offsets(t);
     c.tcb.ts_offset = offsets.ts;

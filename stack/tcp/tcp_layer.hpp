@@ -191,6 +191,8 @@ private:
     int sendable(TcpHandle h, TcpConnection*& c);
     const TcpConnection* user_conn(TcpHandle h) const;
     void init_connection(TcpConnection& c, const TcpTuple& t, const TcpConnConfig& config);
+    // The route cache takes the TTL and TOS of c.config (ttl 0: the stack's).
+    void route_ip_fields(TcpConnection& c);
     void enter_established(TcpConnection& c);
     void enter_closed(TcpConnection& c, int error);
     // Frees the slot once CLOSED and nobody holds it; an orphan in TIME-WAIT leaves a compact

@@ -19,8 +19,12 @@ Result<void> TcpLayer::set_ttl_tos(TcpHandle h, uint8_t ttl, uint8_t tos) {
     if (c == nullptr) return Result<void>::fail(EBADF);
     c->config.ttl = ttl;
     c->config.tos = tos;
-    c->route.set_ttl_tos(ttl != 0 ? ttl : host_.default_ttl(), tos);
+    route_ip_fields(*c);
     return {};
+}
+
+void TcpLayer::route_ip_fields(TcpConnection& c) {
+    c.route.set_ttl_tos(c.config.ttl != 0 ? c.config.ttl : host_.default_ttl(), c.config.tos);
 }
 
 Result<void> TcpLayer::set_keepalive(TcpHandle h, bool on) {

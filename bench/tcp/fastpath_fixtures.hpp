@@ -250,12 +250,18 @@ private:
     }
     // Reads what is there before polling again, as an application does when told it is readable
     // (another poll first would end its turn).
+    // Reads n bytes on h, polling the sending stack first and then the receiving one (tcp's),
+    // so that what the sender queued reaches the receiver in the same round; with A always first
+    // (poll()), a message from B to A took a second round of two poll steps.
     void receive_exactly(TcpLayer& tcp, TcpHandle h, size_t n) {
+        Stack& receiver = &tcp == tcp_a_.get() ? *a_ : *b_;
+        Stack& sender = &receiver == a_.get() ? *b_ : *a_;
         size_t got = 0;
         for (;;) {
             if (auto r = tcp.receive(h, buf_); r.ok()) got += r.value();
             if (got >= n) return;
-            poll();
+            sender.poll();
+            receiver.poll();
         }
     }
 

@@ -183,5 +183,41 @@ TEST(Perf, ConnectionsPerSecondWithConnectionsInFlight) {
     EXPECT_NE(c.server_out.find(", 0 protocol errors"), std::string::npos) << c.server_out;
 }
 
+// Two Tachyon processes over DPDK net_memif, as bench/compare.py runs them: with --trust-link at
+// both ends a throughput test moves data with no checksum computed or verified; with it at the
+// client only, the server drops the client's segments as bad checksums (counted) and the connect
+// fails with a message.
+TEST(Perf, TwoProcessesOverMemifWithATrustedLink) {
+    if (!have_dpdk()) GTEST_SKIP() << "this build has no DPDK";
+    for (const bool server_trusts : {true, false}) {
+        SCOPED_TRACE(server_trusts ? "both ends trust the link" : "only the client trusts it");
+        const std::string n = std::to_string(::getpid() % 200) + (server_trusts ? "1" : "2");
+        const std::string sock = "/tmp/tcy-tool-memif-" + n + ".sock";  // abstract namespace: no file
+        const std::string subnet = "10.205." + std::to_string((::getpid() % 100) * 2 + (server_trusts ? 0 : 1));
+        auto dev = [&](const char* role) { return "dpdk:--vdev=net_memif0,role=" + std::string(role) + ",id=0,socket=" + sock; };
+        std::vector<std::string> server_argv = {tachyon_bin(), "perf", "server", "--dev", dev("server"), "--ip",
+                                                subnet + ".1/24", "--idle", "backoff", "--no-stat-shm", "--stats"};
+        if (server_trusts) server_argv.push_back("--trust-link");
+        auto server = Process::start(server_argv);
+        ASSERT_TRUE(server->wait_output("perf server: tachyon", 30s)) << server->output();
+        const RunResult c = run({tachyon_bin(), "perf", "client", "-t", "throughput", "--dev", dev("client"), "--trust-link",
+                                 "--ip", subnet + ".2/24", "--idle", "backoff", "--no-stat-shm", subnet + ".1",
+                                 "--duration", "1", "--warmup", "0.3", "--json", "--timeout", "2"},
+                                60s);
+        EXPECT_EQ(server->stop(), 0) << server->output();
+        if (server_trusts) {
+            ASSERT_EQ(c.status, 0) << c.out;
+            EXPECT_GT(number_after(c.out, "\"bytes\":"), 1e6) << c.out;
+            EXPECT_NE(server->output().find("perf server: 1 connections"), std::string::npos) << server->output();
+            EXPECT_EQ(server->output().find("ip_bad_checksum"), std::string::npos) << server->output();
+        } else {
+            EXPECT_NE(c.status, 0) << c.out;
+            EXPECT_NE(c.out.find("cannot connect"), std::string::npos) << c.out;
+            EXPECT_NE(server->output().find("with a bad header checksum (ip_bad_checksum)"), std::string::npos)
+                << server->output();
+        }
+    }
+}
+
 }  // namespace
 }  // namespace tachyon::tooltest

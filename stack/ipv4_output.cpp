@@ -110,7 +110,7 @@ void Ipv4Output::fill(RouteCache& cache, const Ipv4Repr& ip, const EthernetAddre
     EthernetRepr{mac, core_.mac, static_cast<uint16_t>(EtherType::kIpv4)}.emit(frame);
     Ipv4Packet view(headers.subspan(EthernetFrame::kHeaderLen));
     header_for(ip, 0).emit(view, ChecksumMode::kOffload);
-    cache.ip_sum = static_cast<uint16_t>(~checksum_finish(checksum_partial_fixed<Ipv4Repr::buffer_len()>(view.bytes().data())));
+    cache.ip_sum = static_cast<uint16_t>(checksum_partial_fixed<Ipv4Repr::buffer_len()>(view.bytes().data()));  // folded
     cache.offload = PacketMeta{};
     set_offload_flags(cache.offload, ip.protocol);
     cache.generation = arp_.generation();

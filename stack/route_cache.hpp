@@ -24,7 +24,8 @@ struct RouteCache {
     // The neighbour table's generation when filled (ArpCache::generation(), never 0); 0: empty.
     uint32_t generation = 0;
     // One's-complement sum of the IPv4 header as cached: total length 20, identification and
-    // checksum 0, folded to 16 bits (so that the TTL and TOS below fit in the same 48 bytes).
+    // checksum 0, folded to 16 bits as checksum_partial_fixed returns it (so that the TTL and TOS
+    // below fit in the same 48 bytes).
     uint16_t ip_sum = 0;
     // The IPv4 TTL and TOS byte of the connection's packets (IP_TTL, IP_TOS): the cached headers
     // were built with them, so a change empties the cache. Kept by clear().

@@ -248,11 +248,10 @@ private:
         std::fprintf(stderr, "LinkPair: no connection accepted\n");
         std::abort();
     }
-    // Reads what is there before polling again, as an application does when told it is readable
-    // (another poll first would end its turn).
-    // Reads n bytes on h, polling the sending stack first and then the receiving one (tcp's),
-    // so that what the sender queued reaches the receiver in the same round; with A always first
-    // (poll()), a message from B to A took a second round of two poll steps.
+    // Reads n bytes on h: what is there before polling again, as an application does when told
+    // it is readable (another poll first would end its turn), then the sending stack's poll step
+    // and the receiving one's (tcp's), so that what the sender queued reaches the receiver in the
+    // same round (with A always first, a message from B to A took a second round of two steps).
     void receive_exactly(TcpLayer& tcp, TcpHandle h, size_t n) {
         Stack& receiver = &tcp == tcp_a_.get() ? *a_ : *b_;
         Stack& sender = &receiver == a_.get() ? *b_ : *a_;

@@ -149,11 +149,9 @@ Result<void> SocketLayer::set_ip_option(SocketSlot& s, int name, std::span<const
         // Linux keeps the low byte as it is (UDP); TCP keeps its own ECN bits, zero without ECN.
         s.opts.ip_tos = static_cast<uint8_t>(v & (s.stream ? ~kEcnMask : 0xff));
     }
-    // A live connection's next packet carries them (one that already ended refuses; as on Linux,
-    // setsockopt still succeeds).
-    if (s.stream && s.conn.valid() && tcp_.connection(s.conn) != nullptr) {
-        (void)tcp_.set_ttl_tos(s.conn, s.opts.ip_ttl.value_or(0), s.opts.ip_tos);
-    }
+    // A live connection's next packet carries them (one that already ended refuses with EBADF;
+    // as on Linux, setsockopt still succeeds).
+    if (s.stream && s.conn.valid()) (void)tcp_.set_ttl_tos(s.conn, s.opts.ip_ttl.value_or(0), s.opts.ip_tos);
     return {};
 }
 

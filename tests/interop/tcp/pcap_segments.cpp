@@ -12,12 +12,18 @@ uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1])
 uint32_t be32(const uint8_t* p) { return uint32_t{be16(p)} << 16 | be16(p + 2); }
 uint32_t le32(const uint8_t* p) { return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24; }
 
-// The 16-bit one's complement sum of big-endian words (RFC 1071), folded; an odd last byte is padded.
+// End-around carry down to 16 bits (RFC 1071).
+uint16_t fold16(uint32_t sum) {
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+}
+
+// The 16-bit one's complement sum of big-endian words added to `sum`, folded; an odd last byte is
+// padded.
 uint16_t sum16(const uint8_t* p, size_t len, uint32_t sum = 0) {
     for (size_t i = 0; i + 1 < len; i += 2) sum += be16(p + i);
     if (len % 2 != 0) sum += uint32_t{p[len - 1]} << 8;
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<uint16_t>(sum);
+    return fold16(sum);
 }
 
 void check_sums(const uint8_t* ip, size_t ihl, size_t total, TcpSegment& s) {
@@ -29,7 +35,7 @@ void check_sums(const uint8_t* ip, size_t ihl, size_t total, TcpSegment& s) {
     // Pseudo-header (RFC 9293 3.1): source, destination, zero + protocol, TCP length.
     const uint32_t pseudo = uint32_t{sum16(ip + 12, 8)} + 6 + static_cast<uint32_t>(tcp_len);
     s.tcp_checksum_ok = sum16(t, tcp_len, pseudo) == 0xffff;
-    s.tcp_checksum_partial = be16(t + 16) == sum16(nullptr, 0, pseudo);
+    s.tcp_checksum_partial = be16(t + 16) == fold16(pseudo);
 }
 
 // RFC 9293 3.1 / RFC 7323 / RFC 2018 options; stops at a malformed one (what was read stays).

@@ -54,6 +54,9 @@ namespace tachyon {
     X(icmp_echo_reply_queue_full, "echo replies dropped because the queue was full")   \
     X(icmp_unreachable_rx, "destination unreachable messages received")                \
     X(icmp_unreachable_tx, "destination unreachable messages sent")                    \
+    X(icmp_time_exceeded_rx, "time exceeded messages received")                        \
+    X(icmp_error_bad_quote, "ICMP errors not about a datagram we sent, or quoting too little") \
+    X(icmp_error_no_handler, "ICMP errors about a protocol without a handler")         \
     X(icmp_time_exceeded_tx, "time exceeded messages sent (fragment reassembly timeout)") \
     X(icmp_rate_limited, "ICMP errors not sent because of the rate limit")             \
     X(udp_rx, "UDP datagrams received")                                                \
@@ -62,6 +65,8 @@ namespace tachyon {
     X(udp_no_port, "UDP datagrams to a port nobody bound")                             \
     X(udp_queue_full, "UDP datagrams dropped because the socket queue was full")       \
     X(udp_tx, "UDP datagrams sent")                                                    \
+    X(udp_icmp_errors, "ICMP errors about datagrams a UDP socket sent")                 \
+    X(udp_icmp_no_socket, "ICMP errors about UDP datagrams from a port nobody holds")  \
     X(no_handler, "IPv4 packets of a protocol without a handler")                      \
     X(no_route, "packets dropped for want of a route")                                 \
     X(tx_too_big, "packets dropped because they exceed the MTU")                       \

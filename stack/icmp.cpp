@@ -10,24 +10,51 @@ IcmpLayer::IcmpLayer(StackCore& core, Ipv4Output& out, const IcmpConfig& config)
       error_bucket_(config.errors_per_sec, config.errors_burst, core.now),
       replies_(config.echo_reply_queue) {}
 
-void IcmpLayer::input(const Ipv4Repr& ip, Packet pkt) {
+std::optional<IcmpError> IcmpLayer::input(const Ipv4Repr& ip, const Packet& pkt) {
     ++core_.counters.icmp_rx;
     const Icmpv4Packet view(pkt.bytes());
     if (view.check() != WireError::kNone) {
         ++core_.counters.icmp_bad;
-        return;
+        return std::nullopt;
     }
     const Parsed<Icmpv4Repr> icmp = Icmpv4Repr::parse(view);
     if (!icmp) {
         ++(icmp.error() == WireError::kUnsupported ? core_.counters.icmp_unsupported : core_.counters.icmp_bad);
-        return;
+        return std::nullopt;
     }
     switch (icmp->type) {
         case Icmpv4Type::kEchoRequest: echo_request(ip, *icmp); break;
         case Icmpv4Type::kEchoReply: echo_reply(ip, *icmp); break;
-        case Icmpv4Type::kDstUnreachable: ++core_.counters.icmp_unreachable_rx; break;
-        default: ++core_.counters.icmp_unsupported; break;
+        case Icmpv4Type::kDstUnreachable:
+            ++core_.counters.icmp_unreachable_rx;
+            return error_about_ours(*icmp);
+        case Icmpv4Type::kTimeExceeded:
+            ++core_.counters.icmp_time_exceeded_rx;
+            return error_about_ours(*icmp);
     }
+    return std::nullopt;
+}
+
+// RFC 792: an error quotes the offending datagram's IP header and at least 8 bytes after it. Only
+// a datagram that left this host can be answered to a transport, and only a first fragment
+// (offset 0) carries the transport header that names the flow.
+std::optional<IcmpError> IcmpLayer::error_about_ours(const Icmpv4Repr& icmp) {
+    const std::span<const std::byte> quote = icmp.data;
+    // Read only: the view's setters are never called on it.
+    const Ipv4Packet original(std::span<std::byte>(const_cast<std::byte*>(quote.data()), quote.size()));
+    if (quote.size() < Ipv4Packet::kMinHeaderLen || original.version() != 4 ||
+        original.header_len() < Ipv4Packet::kMinHeaderLen || quote.size() < original.header_len() + 8 ||
+        original.fragment_offset() != 0 || original.src_addr() != core_.cidr.address) {
+        ++core_.counters.icmp_error_bad_quote;
+        return std::nullopt;
+    }
+    return IcmpError{.type = icmp.type,
+                     .code = icmp.code,
+                     .next_hop_mtu = icmp.next_hop_mtu,
+                     .protocol = original.protocol(),
+                     .local = original.src_addr(),
+                     .remote = original.dst_addr(),
+                     .transport = quote.subspan(original.header_len())};
 }
 
 void IcmpLayer::echo_request(const Ipv4Repr& ip, const Icmpv4Repr& icmp) {

@@ -1,6 +1,8 @@
 // ICMPv4 (RFC 792) in the stack: echo replies to echo requests, destination unreachable and
-// reassembly time exceeded errors (rate limited like Linux's icmp_msgs_per_sec), and echo requests for the application with a
-// bounded queue of the replies that come back (what `tachyon ping` is built on).
+// reassembly time exceeded errors (rate limited like Linux's icmp_msgs_per_sec), echo requests for
+// the application with a bounded queue of the replies that come back (what `tachyon ping` is built
+// on), and the errors that arrive, checked and handed back for the transport that sent the
+// datagram they quote.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include "lib/packet.hpp"
 #include "lib/result.hpp"
 #include "lib/fixed_ring.hpp"
+#include "stack/icmp_error.hpp"
 #include "stack/ipv4_output.hpp"
 #include "stack/stack_core.hpp"
 #include "stack/token_bucket.hpp"
@@ -35,8 +38,10 @@ public:
 
     IcmpLayer(StackCore& core, Ipv4Output& out, const IcmpConfig& config);
 
-    // An ICMP message for us: pkt's data is the ICMP header onwards.
-    void input(const Ipv4Repr& ip, Packet pkt);
+    // An ICMP message for us: pkt's data is the ICMP header onwards. A destination unreachable or
+    // time exceeded message about a datagram we sent comes back as the IcmpError the IP layer
+    // hands to the datagram's protocol (its transport bytes point into pkt).
+    std::optional<IcmpError> input(const Ipv4Repr& ip, const Packet& pkt);
     // Sends an echo request whose payload is payload_len bytes of a fixed pattern (byte i = i mod
     // 256). EMSGSIZE over the MTU, EHOSTUNREACH without a route, ENOBUFS without a buffer.
     Result<void> send_ping(Ipv4Address dst, uint16_t ident, uint16_t seq_no, size_t payload_len);
@@ -57,6 +62,7 @@ public:
 private:
     void echo_request(const Ipv4Repr& ip, const Icmpv4Repr& icmp);
     void echo_reply(const Ipv4Repr& ip, const Icmpv4Repr& icmp);
+    std::optional<IcmpError> error_about_ours(const Icmpv4Repr& icmp);
     int send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool dont_fragment);
     // RFC 1122 3.2.2 and the rate limit: whether an error about a datagram with header ip may go.
     bool error_allowed(const Ipv4Repr& ip);

@@ -9,6 +9,7 @@
 #include "lib/random.hpp"
 #include "lib/time.hpp"
 #include "lib/timer_wheel.hpp"
+#include "stack/icmp_error.hpp"
 #include "stack/route_cache.hpp"
 #include "stack/wire/checksum_mode.hpp"
 #include "stack/wire/ipv4.hpp"
@@ -56,6 +57,8 @@ public:
     // step, before the receive burst. What the protocol held back for the application to carry
     // (an ACK its answer would have taken along) goes out now.
     virtual void end_turn() {}
+    // An ICMP error about a datagram of this protocol (stack/icmp_error.hpp).
+    virtual void icmp_error(const IcmpError& error) = 0;
 
 protected:
     ~IpProtocolHandler() = default;

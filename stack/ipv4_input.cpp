@@ -69,7 +69,9 @@ bool Ipv4Input::source_ok(Ipv4Address src) const {
 
 void Ipv4Input::deliver(const Ipv4Repr& ip, size_t header_len, Packet pkt) {
     switch (static_cast<IpProtocol>(ip.protocol)) {
-        case IpProtocol::kIcmp: icmp_.input(ip, std::move(pkt)); return;
+        case IpProtocol::kIcmp:
+            if (const std::optional<IcmpError> error = icmp_.input(ip, pkt)) deliver_error(*error);
+            return;
         case IpProtocol::kUdp: udp_.input(ip, header_len, std::move(pkt)); return;
         default: break;
     }
@@ -84,6 +86,21 @@ void Ipv4Input::deliver(const Ipv4Repr& ip, size_t header_len, Packet pkt) {
         return;
     }
     handler->input(ip, std::move(pkt));
+}
+
+// To the protocol that sent the quoted datagram (RFC 1122 3.2.2: "MUST be passed to the
+// transport layer"). ICMP's own datagrams (echo requests) get no error reports.
+void Ipv4Input::deliver_error(const IcmpError& error) {
+    if (error.protocol == static_cast<uint8_t>(IpProtocol::kUdp)) {
+        udp_.icmp_error(error);
+        return;
+    }
+    IpProtocolHandler* handler = handlers_[error.protocol];
+    if (handler == nullptr) {
+        ++core_.counters.icmp_error_no_handler;
+        return;
+    }
+    handler->icmp_error(error);
 }
 
 }  // namespace tachyon

@@ -33,6 +33,7 @@ private:
     void count(WireError e);
     bool source_ok(Ipv4Address src) const;
     void deliver(const Ipv4Repr& ip, size_t header_len, Packet pkt);
+    void deliver_error(const IcmpError& error);
 
     StackCore& core_;
     Reassembler& reassembler_;

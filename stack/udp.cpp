@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "stack/wire/bytes.hpp"
+
 namespace tachyon {
 
 UdpLayer::UdpLayer(StackCore& core, Ipv4Output& out, IcmpLayer& icmp, const UdpConfig& config)
@@ -166,6 +168,20 @@ Result<UdpPacket> UdpLayer::take(UdpSocketId id) {
     if (s->queue.empty()) return Result<UdpPacket>::fail(EAGAIN);
     Queued q = s->queue.pop_front();
     return UdpPacket{std::move(q.payload), q.from};
+}
+
+void UdpLayer::icmp_error(const IcmpError& error) {
+    // The quoted header: source port, destination port (RFC 768).
+    const uint16_t port = wire::load_be16(error.transport.data());
+    const UdpEndpoint to{error.remote, wire::load_be16(error.transport.data() + 2)};
+    const uint16_t owner = port_owner_[port];
+    const Socket* s = owner == 0 ? nullptr : &sockets_[owner - 1u];
+    if (s == nullptr || (!s->local.addr.is_unspecified() && s->local.addr != error.local)) {
+        ++core_.counters.udp_icmp_no_socket;
+        return;
+    }
+    ++core_.counters.udp_icmp_errors;
+    if (error_hook_ != nullptr) error_hook_(error_ctx_, UdpSocketId{owner - 1u, s->generation}, to, icmp_error_meaning(error));
 }
 
 void UdpLayer::input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt) {

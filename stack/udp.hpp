@@ -17,6 +17,7 @@
 #include "lib/result.hpp"
 #include "lib/fixed_ring.hpp"
 #include "stack/icmp.hpp"
+#include "stack/icmp_error.hpp"
 #include "stack/ipv4_output.hpp"
 #include "stack/stack_core.hpp"
 #include "stack/wire/udp.hpp"
@@ -89,6 +90,15 @@ public:
         rx_ctx_ = ctx;
     }
 
+    // Called for an ICMP error about a datagram socket id sent to `to` (whether the socket is
+    // connected to `to`, and so hears of it, is the layer above's rule: Linux tells only those).
+    using ErrorHook = void (*)(void* ctx, UdpSocketId id, UdpEndpoint to, const IcmpErrorMeaning& meaning);
+    void set_error_hook(ErrorHook hook, void* ctx) {
+        error_hook_ = hook;
+        error_ctx_ = ctx;
+    }
+    // An ICMP error quoting a UDP datagram we sent (RFC 1122 4.1.3.3: passed to the application).
+    void icmp_error(const IcmpError& error);
     // A UDP datagram for us; pkt's data starts at the UDP header, ip_header_len bytes after the
     // IPv4 header (still in the buffer's headroom, for an ICMP error to quote).
     void input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt);
@@ -124,6 +134,8 @@ private:
     std::vector<uint32_t> free_;        // free socket indexes
     RxHook rx_hook_ = nullptr;
     void* rx_ctx_ = nullptr;
+    ErrorHook error_hook_ = nullptr;
+    void* error_ctx_ = nullptr;
 };
 
 }  // namespace tachyon

@@ -41,6 +41,7 @@ uint32_t SocketLayer::udp_readiness(const SocketSlot& s) const {
     if (s.udp_open && stack_.udp().queued(s.udp) > 0) mask |= EPOLLIN | EPOLLRDNORM;
     // sock_writeable: datagrams are sent at once or dropped, never queued here.
     mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
+    if (s.sk_err != 0) mask |= EPOLLERR;
     return mask;
 }
 

@@ -35,6 +35,7 @@ SocketLayer::SocketLayer(Stack& stack, const SocketLayerConfig& config)
     tcp_.set_released_hook(&SocketLayer::on_tcp_released, this);
     tcp_.set_ephemeral_filter(&SocketLayer::connect_port_usable, this);
     stack_.udp().set_rx_hook(&SocketLayer::on_udp_rx, this);
+    stack_.udp().set_error_hook(&SocketLayer::on_udp_error, this);
 }
 
 SocketLayer::~SocketLayer() {
@@ -45,6 +46,7 @@ SocketLayer::~SocketLayer() {
     }
     stack_.set_protocol_handler(IpProtocol::kTcp, nullptr);
     stack_.udp().set_rx_hook(nullptr, nullptr);
+    stack_.udp().set_error_hook(nullptr, nullptr);
     tcp_.set_closed_hook(nullptr, nullptr);  // the TcpLayer outlives the members the hooks read
     tcp_.set_released_hook(nullptr, nullptr);
     tcp_.set_ephemeral_filter(nullptr, nullptr);
@@ -256,7 +258,23 @@ void SocketLayer::on_udp_rx(void* ctx, UdpSocketId id) {
     if (s.open && s.udp_open && s.udp == id) self->mark(owner);
 }
 
+// Linux's __udp4_lib_err without IP_RECVERR: only a connected socket hears of an error, only of
+// a hard one (port unreachable, not "host unreachable", which may pass), and only about its peer.
+// The next send or receive reports it once, as does SO_ERROR.
+void SocketLayer::on_udp_error(void* ctx, UdpSocketId id, UdpEndpoint to, const IcmpErrorMeaning& meaning) {
+    auto* self = static_cast<SocketLayer*>(ctx);
+    if (!meaning.hard || id.index >= self->udp_owner_.size()) return;
+    const uint32_t owner = self->udp_owner_[id.index];
+    if (owner == PortTable::kNone) return;
+    SocketSlot& s = self->slots_[owner];
+    if (!s.open || !s.udp_open || s.udp != id || !s.peer || *s.peer != SocketAddress{to.addr, to.port}) return;
+    s.sk_err = meaning.error;
+    if (!self->pollers_.empty()) self->mark(owner);
+}
+
 void SocketLayer::TcpTap::end_turn() { layer_.tcp_.end_turn(); }
+
+void SocketLayer::TcpTap::icmp_error(const IcmpError& error) { layer_.tcp_.icmp_error(error); }
 
 // The connection a segment belongs to is looked up before (a reset takes it out of the table)
 // and after (a SYN or a SYN cookie creates it) the TCP layer has it: two hash lookups per

@@ -216,6 +216,8 @@ private:
         explicit TcpTap(SocketLayer& layer) : layer_(layer) {}
         void input(const Ipv4Repr& ip, Packet pkt) override;
         void end_turn() override;  // nothing becomes readable or writable: forwarded only
+        // Forwarded; a connection it closes reaches the sockets through the closed hook.
+        void icmp_error(const IcmpError& error) override;
 
     private:
         SocketLayer& layer_;
@@ -243,6 +245,7 @@ private:
     static void on_tcp_released(void* ctx, uint32_t port_holder);
     static bool connect_port_usable(void* ctx, uint16_t port);
     static void on_udp_rx(void* ctx, UdpSocketId id);
+    static void on_udp_error(void* ctx, UdpSocketId id, UdpEndpoint to, const IcmpErrorMeaning& meaning);
 
     // tcp_socket.cpp.
     const TcpConnection* conn(const SocketSlot& s) const;
@@ -272,6 +275,7 @@ private:
     Result<void> udp_bind(SocketSlot& s, SocketAddress local);
     Result<void> udp_autobind(SocketSlot& s);
     int udp_connect(SocketSlot& s, SocketAddress remote);
+    Result<SocketAddress> udp_destination(SocketSlot& s, std::optional<SocketAddress> to);
     Result<size_t> udp_send_once(SocketSlot& s, std::span<const std::byte> data,
                                  std::optional<SocketAddress> to);
     Result<Received> udp_recv_once(SocketSlot& s, std::span<std::byte> out, int flags);

@@ -64,18 +64,28 @@ int SocketLayer::disconnect(SocketId id) {
     return 0;
 }
 
-Result<size_t> SocketLayer::udp_send_once(SocketSlot& s, std::span<const std::byte> data,
-                                          std::optional<SocketAddress> to) {
-    if ((s.user_shutdown & kSendShutdown) != 0) return Result<size_t>::fail(EPIPE);
+// What a send checks before the datagram goes (Linux udp_sendmsg): the shut direction, an ICMP
+// error about an earlier datagram (on_udp_error; reported once, as sock_alloc_send_pskb does), the
+// destination, the autobind and the route. The destination it resolved, or the error.
+Result<SocketAddress> SocketLayer::udp_destination(SocketSlot& s, std::optional<SocketAddress> to) {
+    if ((s.user_shutdown & kSendShutdown) != 0) return Result<SocketAddress>::fail(EPIPE);
+    if (const int e = take_error(s)) return Result<SocketAddress>::fail(e);
     if (!to) {
-        if (!s.peer) return Result<size_t>::fail(EDESTADDRREQ);
+        if (!s.peer) return Result<SocketAddress>::fail(EDESTADDRREQ);
         to = s.peer;
     }
-    if (to->port == 0) return Result<size_t>::fail(EINVAL);
+    if (to->port == 0) return Result<SocketAddress>::fail(EINVAL);
     if (Result<void> r = udp_autobind(s); !r) return r.error();
     // Linux: no route is ENETUNREACH (the UDP layer says EHOSTUNREACH).
-    if (!stack_.source_for(to->addr)) return Result<size_t>::fail(ENETUNREACH);
-    Result<void> r = stack_.udp().send_to(s.udp, {to->addr, to->port}, data, udp_tx_options(s));
+    if (!stack_.source_for(to->addr)) return Result<SocketAddress>::fail(ENETUNREACH);
+    return *to;
+}
+
+Result<size_t> SocketLayer::udp_send_once(SocketSlot& s, std::span<const std::byte> data,
+                                          std::optional<SocketAddress> to) {
+    const Result<SocketAddress> dst = udp_destination(s, to);
+    if (!dst) return dst.error();
+    Result<void> r = stack_.udp().send_to(s.udp, {dst->addr, dst->port}, data, udp_tx_options(s));
     if (!r) return r.error();
     return data.size();
 }
@@ -87,6 +97,8 @@ Result<Received> SocketLayer::udp_recv_once(SocketSlot& s, std::span<std::byte> 
     const bool shut = (s.user_shutdown & kRcvShutdown) != 0 && !s.timeout && (flags & MSG_DONTWAIT) == 0;
     // An unbound socket has nothing to receive (Linux does not autobind on recv).
     if (!s.udp_open) return shut ? Result<Received>(Received{}) : Result<Received>::fail(EAGAIN);
+    // Before any queued datagram, once (__skb_try_recv_datagram); MSG_PEEK too.
+    if (const int e = take_error(s)) return Result<Received>::fail(e);
     UdpLayer& udp = stack_.udp();
     // Bounded by the socket's queue: each pass takes one datagram.
     for (;;) {
@@ -107,6 +119,7 @@ Result<Received> SocketLayer::udp_recv_once(SocketSlot& s, std::span<std::byte> 
 Result<ReceivedDatagram> SocketLayer::udp_take_once(SocketSlot& s, int flags) {
     const bool shut = (s.user_shutdown & kRcvShutdown) != 0 && !s.timeout && (flags & MSG_DONTWAIT) == 0;
     if (!s.udp_open) return shut ? Result<ReceivedDatagram>(ReceivedDatagram{}) : Result<ReceivedDatagram>::fail(EAGAIN);
+    if (const int e = take_error(s)) return Result<ReceivedDatagram>::fail(e);
     for (;;) {
         Result<UdpPacket> r = stack_.udp().take(s.udp);
         if (!r) {

@@ -150,16 +150,9 @@ Result<void> SocketLayer::send_datagram(SocketId id, Packet payload, std::option
     if (s == nullptr) return Result<void>::fail(EBADF);
     if (s->stream) return Result<void>::fail(EOPNOTSUPP);
     if (!payload) return Result<void>::fail(EINVAL);
-    // The same checks, in the same order, as udp_send_once.
-    if ((s->user_shutdown & kSendShutdown) != 0) return Result<void>::fail(EPIPE);
-    if (!to) {
-        if (!s->peer) return Result<void>::fail(EDESTADDRREQ);
-        to = s->peer;
-    }
-    if (to->port == 0) return Result<void>::fail(EINVAL);
-    if (Result<void> r = udp_autobind(*s); !r) return r;
-    if (!stack_.source_for(to->addr)) return Result<void>::fail(ENETUNREACH);
-    return stack_.udp().send_packet(s->udp, {to->addr, to->port}, std::move(payload), udp_tx_options(*s));
+    const Result<SocketAddress> dst = udp_destination(*s, to);
+    if (!dst) return dst.error();
+    return stack_.udp().send_packet(s->udp, {dst->addr, dst->port}, std::move(payload), udp_tx_options(*s));
 }
 
 }  // namespace tachyon

@@ -19,7 +19,6 @@ constexpr uint16_t kMinMss = 88;
 constexpr uint16_t kMinSndMss = 48;
 // RFC 7323 2.3: shift counts above 14 are treated as 14.
 constexpr uint8_t kMaxWindowScale = 14;
-constexpr uint16_t kTimestampOptionLen = 12;  // NOP, NOP, kind 8 (RFC 7323 appendix A)
 
 }  // namespace
 
@@ -63,7 +62,7 @@ void TcpLayer::negotiate_options(TcpConnection& c, const TcpRepr& syn) {
     }
     // RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our MTU - 40) - TCP options in every segment.
     const int peer = std::min(syn.max_seg_size.value_or(kDefaultMss), mss_to_announce(c));
-    tcb.snd_mss = static_cast<uint16_t>(std::max<int>(peer - (tcb.ts_ok ? kTimestampOptionLen : 0), kMinSndMss));
+    tcb.snd_mss = static_cast<uint16_t>(std::max<int>(peer - tcb.fixed_option_len(), kMinSndMss));
 }
 
 void TcpLayer::send_syn(TcpConnection& c) {

@@ -127,7 +127,7 @@ bool TcpLayer::user_timeout_expired(const TcpConnection& c) const {
 
 void TcpLayer::fail_timeout(TcpConnection& c, bool send_reset) {
     if (send_reset) send_rst(c.tuple, {c.tcb.snd_nxt, std::nullopt});
-    enter_closed(c, ETIMEDOUT);
+    enter_closed(c, timeout_error(c));
     finish(c);
 }
 

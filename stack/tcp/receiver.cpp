@@ -215,6 +215,7 @@ uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint
     }
     c.retries = 0;
     c.probes_out = 0;
+    c.soft_error = 0;  // something got through (Linux's tcp_ack)
     c.una_since = host_.now();
     restart_rtx_after_ack(c);
     return acked;

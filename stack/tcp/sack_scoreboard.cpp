@@ -190,6 +190,23 @@ bool SackScoreboard::mark_lost_rfc6675(uint32_t dupthresh, uint32_t mss) {
     return marked;
 }
 
+bool SackScoreboard::split(SeqNum seq) {
+    const size_t index = lower_bound(seq);
+    if (index >= count_ || !(at(index).seq < seq) || full()) return false;
+    for (size_t i = count_; i > index + 1; --i) at(i) = at(i - 1);  // the later records move up one
+    TxRecord& head = at(index);
+    TxRecord& tail = at(index + 1);
+    tail = head;
+    tail.seq = seq;
+    tail.len = static_cast<uint32_t>(head.end() - seq);
+    head.len = static_cast<uint32_t>(seq - head.seq);
+    ++count_;
+    // The byte totals stay; a flag's segment count gains the second half.
+    if (head.has(TxRecord::kSacked)) ++sacked_segs_;
+    if (head.has(TxRecord::kLost)) ++lost_segs_;
+    return true;
+}
+
 bool SackScoreboard::mark_lost_record(size_t index) {
     if (index >= count_) return false;
     TxRecord& r = at(index);

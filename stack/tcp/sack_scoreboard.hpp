@@ -94,6 +94,10 @@ public:
     void mark_all_lost();
     // The peer discarded data it had SACKed (RFC 2018 section 8): forget every SACK.
     void clear_sacked();
+    // Cuts the record holding seq in two at seq (both halves keep its flags and times), for a
+    // retransmission that must be smaller than the segment was (the path's MTU fell). False when
+    // seq starts no record's second part or no record more can be held.
+    bool split(SeqNum seq);
     // The first record lost and not yet retransmitted, or nullptr.
     TxRecord* next_lost();
     void on_retransmit(TxRecord& r, Instant now, uint64_t delivered, Instant delivered_time);

@@ -120,7 +120,14 @@ bool TcpLayer::send_retransmissions(TcpConnection& c) {
         }
         // Beyond the first segment, stay inside the window the peer offers.
         if (r->seq != c.tcb.snd_una && r->seq - c.tcb.snd_una >= static_cast<int32_t>(c.tcb.snd_wnd)) break;
-        const bool fin = c.fin_queued && r->end() == c.fin_seq() + 1;
+        bool fin = c.fin_queued && r->end() == c.fin_seq() + 1;
+        // Sent when the MSS was larger (path MTU discovery, TCP_MAXSEG): cut to today's size
+        // (Linux's tcp_fragment on retransmission); uncut if no record more can be held.
+        const uint32_t mss_now = c.tcb.snd_mss - sack_option_len(c);
+        if (r->len - (fin ? 1u : 0u) > mss_now && c.sb.split(r->seq + mss_now)) {
+            r = c.sb.next_lost();
+            fin = false;
+        }
         const uint32_t len = r->len - (fin ? 1u : 0u);
         const SeqNum seq = r->seq;
         send_data_segment(c, seq, len, fin);

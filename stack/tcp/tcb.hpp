@@ -34,6 +34,9 @@ struct Tcb {
     uint8_t rcv_wscale = 0;  // shift applied to the window we send
     bool ts_ok = false;      // both sides sent timestamps (RFC 7323 3.2)
     bool sack_ok = false;    // both sides sent SACK-permitted (RFC 2018)
+    // The option bytes every segment carries, which its MSS leaves out (RFC 9293 3.7.1): the
+    // timestamps, NOP, NOP, kind 8 (RFC 7323 appendix A), once negotiated.
+    uint16_t fixed_option_len() const { return ts_ok ? 12 : 0; }
 
     // RFC 7323 section 4/5: timestamps.
     uint32_t ts_recent = 0;   // TS.Recent

@@ -77,7 +77,11 @@ struct alignas(64) TcpConnection {
     RouteCache route;  // the stack's headers for this tuple (IpHost::send_ipv4)
     TcpConnConfig config;
     Tcb tcb;
-    int error = 0;  // errno to report: ECONNREFUSED, ECONNRESET, ETIMEDOUT
+    int error = 0;  // errno to report: ECONNREFUSED, ECONNRESET, ETIMEDOUT, an ICMP error's
+    // The last ICMP error an established connection was told of (Linux's sk_err_soft): not fatal
+    // (RFC 1122 4.2.3.9), reported instead of ETIMEDOUT if the connection times out; cleared when
+    // new data is acknowledged. An errno, all of which are below 256.
+    uint8_t soft_error = 0;
 
     // Send side: bytes from snd_buf_seq on, unacknowledged or not yet sent.
     ByteRing snd_buf;

@@ -65,6 +65,13 @@ struct TcpCounters {
 
     uint64_t tx_alloc_failures = 0;  // alloc_tx() empty: treated as a loss, the timer resends
 
+    // ICMP errors about our segments (RFC 1122 4.2.3.9, RFC 5927, RFC 1191).
+    uint64_t icmp_errors = 0;         // about a connection's segments, in window
+    uint64_t icmp_no_connection = 0;  // about no live connection (or one in TIME-WAIT)
+    uint64_t icmp_out_of_window = 0;  // quoting a sequence number not in flight (Linux OutOfWindowIcmps)
+    uint64_t icmp_aborts = 0;         // a connection being opened gave up on one
+    uint64_t pmtu_reductions = 0;     // "fragmentation needed" lowered a connection's MSS
+
     // Loss recovery and congestion control (issue 4).
     uint64_t dup_acks = 0;
     uint64_t fast_retransmits = 0;   // fast recoveries entered (RFC 5681 3.2, RFC 6675)

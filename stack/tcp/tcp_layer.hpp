@@ -23,6 +23,7 @@
 //   tcp_options.cpp per-connection knobs for the socket options, and TCP_INFO-like statistics
 #pragma once
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -62,6 +63,8 @@ public:
     // Sends the ACKs owed by the end of the application's turn (RxActions::ack_by_turn_end) that
     // no segment carried meanwhile.
     void end_turn() override;
+    // An ICMP error about one of our segments (stack/tcp/icmp_errors.cpp).
+    void icmp_error(const IcmpError& error) override;
 
     // Active OPEN (3.10.1). local.addr 0 takes the route's source address, local.port 0 an
     // ephemeral port. Errors: ENETUNREACH, EADDRINUSE, EADDRNOTAVAIL, ENOBUFS (table full).
@@ -276,6 +279,9 @@ private:
     void send_probe(TcpConnection& c, SeqNum seq);
     bool user_timeout_expired(const TcpConnection& c) const;
     void fail_timeout(TcpConnection& c, bool send_reset);
+    // What a connection that timed out reports: its soft ICMP error, else ETIMEDOUT.
+    static int timeout_error(const TcpConnection& c) { return c.soft_error != 0 ? c.soft_error : ETIMEDOUT; }
+    void reduce_path_mtu(TcpConnection& c, uint16_t next_hop_mtu);
 
     // syn_cookie.cpp.
     void send_cookie_syn_ack(TcpListener& l, const TcpTuple& t, const TcpRepr& syn);

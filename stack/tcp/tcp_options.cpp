@@ -137,7 +137,7 @@ Result<void> TcpLayer::set_max_segment(TcpHandle h, uint16_t mss) {
     c->config.mss = mss;
     if (is_synchronized(c->state)) {
         // Only ever smaller: records already sent keep their size.
-        const uint16_t cap = static_cast<uint16_t>(mss - (c->tcb.ts_ok ? 12 : 0));
+        const uint16_t cap = static_cast<uint16_t>(mss - c->tcb.fixed_option_len());
         if (cap < c->tcb.snd_mss) {
             c->tcb.snd_mss = cap;
             c->cc.mss = cap;
@@ -175,7 +175,7 @@ TcpConnStats TcpLayer::stats_of(const TcpConnection& connection) {
     s.rtt_valid = c->rtt.has_sample();
     s.snd_mss = t.snd_mss;
     s.rcv_mss = t.rcv_mss;
-    s.pmtu = static_cast<uint32_t>(t.snd_mss) + 40 + (t.ts_ok ? 12 : 0);
+    s.pmtu = static_cast<uint32_t>(t.snd_mss) + 40 + t.fixed_option_len();
     const uint32_t mss = std::max<uint32_t>(t.snd_mss, 1);
     const bool cc_on = c->cc_ops != nullptr;
     s.snd_cwnd_bytes = cc_on ? c->cc.cwnd : 0;

@@ -111,7 +111,7 @@ bool TcpLayer::handshake_timeout(TcpConnection& c) {
     const uint8_t limit = c.state == TcpState::kSynSent ? config_.syn_retries : config_.synack_retries;
     if (c.retries >= limit) {
         ++counters_.syn_timeouts;
-        enter_closed(c, c.passive ? 0 : ETIMEDOUT);
+        enter_closed(c, c.passive ? 0 : timeout_error(c));
         return false;
     }
     ++c.retries;

@@ -97,6 +97,45 @@ TEST_F(UdpSocket, Errors) {
     EXPECT_EQ(v.getsockopt(SOL_SOCKET, SO_ERROR), 0);
 }
 
+// Linux's __udp4_lib_err: the port unreachable that B's stack answers a datagram to a closed port
+// with is told to A's connected socket once, by its next receive or send or SO_ERROR, and makes it
+// poll EPOLLERR; an unconnected socket, or one connected elsewhere, hears nothing.
+TEST_F(UdpSocket, PortUnreachableReachesTheConnectedSocketOnce) {
+    Socket connected = a().socket(AF_INET, SOCK_DGRAM);
+    connected.setblocking(false);
+    connected.connect({kIpB, 7010});  // nobody there
+    Socket unconnected = a().socket(AF_INET, SOCK_DGRAM);
+    unconnected.setblocking(false);
+    Socket elsewhere = a().socket(AF_INET, SOCK_DGRAM);
+    elsewhere.setblocking(false);
+    elsewhere.connect({kIpB, 7011});
+    ASSERT_TRUE(connected.send(bytes("anyone?")).ok());
+    ASSERT_TRUE(unconnected.sendto(bytes("anyone?"), {kIpB, 7010}).ok());
+    p().settle();
+    EXPECT_EQ(p().stack_a().counters().udp_icmp_errors, 2u);
+    EXPECT_NE(a().readiness(connected.id()) & EPOLLERR, 0u);
+    std::array<std::byte, 16> buf;
+    EXPECT_EQ(connected.recv(buf).code(), ECONNREFUSED);
+    EXPECT_EQ(connected.recv(buf).code(), EAGAIN);  // reported once
+    EXPECT_EQ(a().readiness(connected.id()) & EPOLLERR, 0u);
+    EXPECT_EQ(unconnected.recv(buf).code(), EAGAIN);
+    EXPECT_EQ(elsewhere.recv(buf).code(), EAGAIN);
+    EXPECT_EQ(unconnected.getsockopt(SOL_SOCKET, SO_ERROR), 0);
+    // The next error goes to send, then to SO_ERROR.
+    ASSERT_TRUE(connected.send(bytes("again")).ok());
+    p().settle();
+    EXPECT_EQ(connected.send(bytes("again")).code(), ECONNREFUSED);
+    ASSERT_TRUE(connected.send(bytes("again")).ok());
+    p().settle();
+    EXPECT_EQ(connected.getsockopt(SOL_SOCKET, SO_ERROR), ECONNREFUSED);
+    EXPECT_EQ(connected.getsockopt(SOL_SOCKET, SO_ERROR), 0);
+    // Once someone is there, datagrams flow.
+    Socket server = b().socket(AF_INET, SOCK_DGRAM);
+    server.bind({Ipv4Address::any(), 7010});
+    ASSERT_TRUE(connected.send(bytes("hello")).ok());
+    EXPECT_EQ(recv_string(server), "hello");
+}
+
 TEST_F(UdpSocket, ShutdownEndsABlockingRead) {
     Socket u1 = b().socket(AF_INET, SOCK_DGRAM);
     u1.bind({Ipv4Address::any(), 7006});

@@ -153,6 +153,7 @@ TEST_F(IcmpTest, SendPingErrors) {
 TEST_F(IcmpTest, UnreachableAndOtherTypesAreCounted) {
     inject(icmp_frame({Icmpv4Type::kDstUnreachable, 3, 0, 0, pattern_bytes(28)}));
     EXPECT_EQ(counters().icmp_unreachable_rx, 1u);
+    EXPECT_EQ(counters().icmp_error_bad_quote, 1u);  // the pattern is no IPv4 header of ours
     // Timestamp request (type 13): not handled.
     Bytes msg = icmp_message({Icmpv4Type::kEchoRequest, 0, 1, 1, pattern_bytes(12)});
     Icmpv4Packet view(msg);

@@ -12,7 +12,15 @@ struct RecordingHandler final : IpProtocolHandler {
         last_bytes = to_bytes(pkt.bytes());
         ++calls;
     }
+    void icmp_error(const IcmpError& error) override {
+        last_error = error;
+        last_error_transport = to_bytes(error.transport);
+        ++errors;
+    }
     Ipv4Repr last_ip;
+    IcmpError last_error;
+    Bytes last_error_transport;
+    int errors = 0;
     Bytes last_bytes;
     int calls = 0;
 };
@@ -40,6 +48,50 @@ TEST_F(IpHostTest, HandlerGetsTheTransportBytes) {
     inject(frame);
     EXPECT_EQ(tcp.calls, 1);
     EXPECT_EQ(counters().no_handler, 1u);
+}
+
+// RFC 1122 3.2.2: an ICMP error goes to the protocol that sent the datagram it quotes, with what
+// that protocol needs; one that quotes a datagram we did not send, a later fragment or less than
+// 8 bytes of its transport header is dropped and counted.
+TEST_F(IpHostTest, IcmpErrorsReachTheProtocolThatSentTheQuotedDatagram) {
+    RecordingHandler tcp;
+    stack_->set_protocol_handler(IpProtocol::kTcp, &tcp);
+    const Ipv4Address far = Ipv4Address::from_octets(192, 0, 2, 9);
+    const Bytes segment = pattern_bytes(20);
+    const Bytes ours = ipv4_packet({.src_addr = kOurIp, .dst_addr = far, .protocol = 6, .ttl = 64}, segment);
+    const auto quote = [](const Bytes& datagram, size_t len) { return Bytes(datagram.begin(), datagram.begin() + len); };
+    const Bytes q = quote(ours, 28);  // the header and 8 bytes (RFC 792's minimum)
+    inject(icmp_frame({.type = Icmpv4Type::kDstUnreachable, .code = 4, .data = q, .next_hop_mtu = 1280}));
+    ASSERT_EQ(tcp.errors, 1);
+    EXPECT_EQ(tcp.last_error.type, Icmpv4Type::kDstUnreachable);
+    EXPECT_EQ(tcp.last_error.code, 4);
+    EXPECT_TRUE(tcp.last_error.fragmentation_needed());
+    EXPECT_EQ(tcp.last_error.next_hop_mtu, 1280);
+    EXPECT_EQ(tcp.last_error.protocol, 6);
+    EXPECT_EQ(tcp.last_error.local, kOurIp);
+    EXPECT_EQ(tcp.last_error.remote, far);
+    EXPECT_EQ(tcp.last_error_transport, Bytes(segment.begin(), segment.begin() + 8));
+    inject(icmp_frame({.type = Icmpv4Type::kTimeExceeded, .code = 0, .data = ours}));
+    ASSERT_EQ(tcp.errors, 2);
+    EXPECT_EQ(tcp.last_error.type, Icmpv4Type::kTimeExceeded);
+    EXPECT_EQ(tcp.last_error_transport, segment);  // as much as was quoted
+    EXPECT_EQ(counters().icmp_time_exceeded_rx, 1u);
+
+    // Not from us, a later fragment, too short a quote: none reaches TCP.
+    const Bytes theirs = ipv4_packet({.src_addr = kPeerIp, .dst_addr = far, .protocol = 6}, segment);
+    inject(icmp_frame({.type = Icmpv4Type::kDstUnreachable, .code = 3, .data = quote(theirs, 28)}));
+    const Bytes fragment = ipv4_packet({.src_addr = kOurIp, .dst_addr = far, .protocol = 6, .fragment_offset = 1480}, segment);
+    inject(icmp_frame({.type = Icmpv4Type::kDstUnreachable, .code = 3, .data = quote(fragment, 28)}));
+    inject(icmp_frame({.type = Icmpv4Type::kDstUnreachable, .code = 3, .data = quote(ours, 27)}));
+    EXPECT_EQ(tcp.errors, 2);
+    EXPECT_EQ(counters().icmp_error_bad_quote, 3u);
+    // A protocol nobody handles (SCTP).
+    const Bytes sctp = ipv4_packet({.src_addr = kOurIp, .dst_addr = far, .protocol = 132}, segment);
+    inject(icmp_frame({.type = Icmpv4Type::kDstUnreachable, .code = 3, .data = quote(sctp, 28)}));
+    EXPECT_EQ(counters().icmp_error_no_handler, 1u);
+    EXPECT_EQ(counters().icmp_unreachable_rx, 5u);
+    EXPECT_TRUE(frames_out().empty());  // never an error about an error (RFC 1122 3.2.2)
+    stack_->set_protocol_handler(IpProtocol::kTcp, nullptr);
 }
 
 TEST_F(IpHostTest, SendIpv4BuildsTheHeader) {

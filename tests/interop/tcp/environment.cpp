@@ -1,5 +1,7 @@
 #include "tests/interop/tcp/environment.hpp"
 
+#include <unistd.h>
+
 #include <sstream>
 
 #include "tests/interop/drivers/netns_fixture.hpp"
@@ -38,6 +40,20 @@ private:
     std::unique_ptr<test::VethNetns> net_;
     VethDevice dev_;
 };
+
+// Runs each step in ns; false with `error` naming the first that failed.
+bool netns_steps(const std::string& ns, const std::vector<std::vector<std::string>>& steps, std::string& error) {
+    for (const auto& s : steps) {
+        std::string out;
+        if (netns_exec(ns, s, &out) != 0) {
+            error = "`";
+            for (const auto& a : s) error += a + " ";
+            error += "` in " + ns + " failed: " + out;
+            return false;
+        }
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -88,21 +104,63 @@ std::unique_ptr<ChildProcess> spawn_kernel_peer(const std::string& ns, const std
 
 bool add_random_loss(const std::string& ns, int modulus, std::string& error) {
     const std::string rule = "numgen random mod " + std::to_string(modulus) + " 0 counter drop";
-    const std::vector<std::vector<std::string>> steps = {
-        {"nft", "add", "table", "inet", "tcyloss"},
-        {"nft", "add", "chain", "inet", "tcyloss", "in", "{ type filter hook input priority 0; }"},
-        {"nft", "add", "rule", "inet", "tcyloss", "in", "ip", "protocol", "tcp", rule},
-    };
-    for (const auto& s : steps) {
-        std::string out;
-        if (netns_exec(ns, s, &out) != 0) {
-            error = "`";
-            for (const auto& a : s) error += a + " ";
-            error += "` failed: " + out;
-            return false;
-        }
+    return netns_steps(ns,
+                       {{"nft", "add", "table", "inet", "tcyloss"},
+                        {"nft", "add", "chain", "inet", "tcyloss", "in", "{ type filter hook input priority 0; }"},
+                        {"nft", "add", "rule", "inet", "tcyloss", "in", "ip", "protocol", "tcp", rule}},
+                       error);
+}
+
+bool add_icmp_reject(const std::string& ns, uint16_t port, const std::string& icmp_type, std::string& error) {
+    return netns_steps(ns,
+                       {{"nft", "add", "table", "ip", "tcyreject"},
+                        {"nft", "add", "chain", "ip", "tcyreject", "in", "{ type filter hook input priority 0; }"},
+                        {"nft", "add", "rule", "ip", "tcyreject", "in", "tcp", "dport", std::to_string(port), "reject",
+                         "with", "icmp", "type", icmp_type}},
+                       error);
+}
+
+std::unique_ptr<HostBehindRouter> HostBehindRouter::create(const std::string& router_ns, uint16_t route_mtu,
+                                                           std::string& error) {
+    static unsigned made = 0;
+    const unsigned n = made++ % 250;
+    const std::string id = std::to_string(::getpid() % 100000) + "x" + std::to_string(n);
+    std::unique_ptr<HostBehindRouter> h(new HostBehindRouter());
+    h->router_ns_ = router_ns;
+    h->netns_ = "tcyfar-" + id;
+    h->router_if_ = "tcyr" + id;  // at most 14 characters (IFNAMSIZ 16 with the NUL)
+    const std::string host_if = "tcyh" + id;
+    const std::string net = "172.31." + std::to_string(n) + ".";
+    h->address_ = Ipv4Address::from_octets(172, 31, static_cast<uint8_t>(n), 2);
+    const std::string router_ip = net + "1";
+    const std::string host_ip = net + "2";
+    if (test::run_command({"ip", "netns", "add", h->netns_}) != 0) {
+        error = "ip netns add " + h->netns_ + " failed";
+        h->netns_.clear();
+        return nullptr;
     }
-    return true;
+    const bool ok =
+        netns_steps(router_ns,
+                    {{"ip", "link", "add", h->router_if_, "type", "veth", "peer", "name", host_if, "netns", h->netns_},
+                     {"ip", "addr", "add", router_ip + "/32", "dev", h->router_if_},
+                     {"ip", "link", "set", h->router_if_, "up"},
+                     {"ip", "route", "add", host_ip + "/32", "dev", h->router_if_, "mtu", std::to_string(route_mtu)},
+                     {"sysctl", "-qw", "net.ipv4.ip_forward=1"}},
+                    error) &&
+        netns_steps(h->netns_,
+                    {{"ip", "link", "set", "lo", "up"},
+                     {"ip", "addr", "add", host_ip + "/32", "dev", host_if},
+                     {"ip", "link", "set", host_if, "up"},
+                     {"ip", "route", "add", router_ip + "/32", "dev", host_if},
+                     {"ip", "route", "add", "default", "via", router_ip, "dev", host_if}},
+                    error);
+    if (!ok) return nullptr;  // the destructor removes what was made
+    return h;
+}
+
+HostBehindRouter::~HostBehindRouter() {
+    if (!router_if_.empty()) netns_exec(router_ns_, {"ip", "link", "del", router_if_});
+    if (!netns_.empty()) test::run_command({"ip", "netns", "del", netns_});
 }
 
 long random_loss_drops(const std::string& ns) {

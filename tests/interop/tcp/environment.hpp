@@ -72,4 +72,32 @@ bool add_random_loss(const std::string& ns, int modulus, std::string& error);
 // How many packets the loss rules dropped (their counters), -1 when unreadable.
 long random_loss_drops(const std::string& ns);
 
+// nftables in ns: a TCP SYN to `port` is answered with ICMP destination unreachable `icmp_type`
+// (nft's name: host-unreachable, admin-prohibited, ...) instead of reaching the kernel's TCP, as a
+// firewall on the path would answer.
+bool add_icmp_reject(const std::string& ns, uint16_t port, const std::string& icmp_type, std::string& error);
+
+// A host behind the kernel of `router_ns`: a namespace of its own at the end of a veth pair from
+// router_ns, which forwards between its links. The router's route to the host carries route_mtu,
+// below both links' 1500, so that the host still announces MSS 1460 while the router answers a
+// larger datagram with DF set with "fragmentation needed" (RFC 1191), as a tunnel on the path
+// would. Tachyon reaches it with the router's address as its gateway. Removed on destruction.
+class HostBehindRouter {
+public:
+    static std::unique_ptr<HostBehindRouter> create(const std::string& router_ns, uint16_t route_mtu, std::string& error);
+    HostBehindRouter(const HostBehindRouter&) = delete;
+    HostBehindRouter& operator=(const HostBehindRouter&) = delete;
+    ~HostBehindRouter();
+
+    const std::string& netns() const { return netns_; }
+    Ipv4Address address() const { return address_; }
+
+private:
+    HostBehindRouter() = default;
+    std::string netns_;
+    std::string router_ns_;
+    std::string router_if_;  // in router_ns_; deleting it deletes the pair
+    Ipv4Address address_;
+};
+
 }  // namespace tachyon::interop

@@ -5,13 +5,17 @@
 // at both ends and the wire by the capture the pcap decorator writes (kept on failure, or always
 // with TACHYON_KEEP_PCAP set; its path is printed).
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "stack/socket/socket.hpp"
@@ -66,9 +70,10 @@ protected:
     }
 
     // The Tachyon stack on the environment's device; false (with a failure) when it cannot start.
-    bool start(std::optional<FaultInjectorConfig> faults = std::nullopt) {
+    bool start(std::optional<FaultInjectorConfig> faults = std::nullopt, std::optional<Ipv4Address> gateway = std::nullopt) {
         NodeOptions o;
         o.address = env_->tachyon_address();
+        o.gateway = gateway;
         o.pcap_path = pcap_path_;
         o.faults = faults;
         o.wait_fd = env_->wait_fd();
@@ -104,14 +109,15 @@ protected:
         return l;
     }
 
-    // Waits for the kernel peer's listener, then connects to it.
-    std::optional<Socket> connect_to_kernel(ChildProcess& peer) {
+    // Waits for the kernel peer's listener, then connects to it (at `host`: the kernel's address
+    // unless given).
+    std::optional<Socket> connect_to_kernel(ChildProcess& peer, std::optional<Ipv4Address> host = std::nullopt) {
         auto listening = await_event(*node_, peer, "listening", kShortTimeout);
         EXPECT_TRUE(listening && listening->str("event") == "listening") << peer.transcript();
         if (!listening || listening->str("event") != "listening") return std::nullopt;
         Socket s = node_->sockets().socket();
         s.settimeout(Duration::from_secs(10));
-        const int rc = s.connect_ex({env_->kernel_ip(), kKernelPort});
+        const int rc = s.connect_ex({host.value_or(env_->kernel_ip()), kKernelPort});
         EXPECT_EQ(rc, 0) << "connect_ex: " << std::strerror(rc) << "\n" << peer.transcript();
         if (rc != 0) return std::nullopt;
         return s;
@@ -180,18 +186,25 @@ protected:
         return kernel_port;
     }
 
-    // The same with Tachyon as client; returns Tachyon's (ephemeral) port.
-    uint16_t tachyon_client_transfer(size_t bytes, Order order = Order::kBoth) {
+    // The same with Tachyon as client; returns Tachyon's (ephemeral) port. `far`: the kernel peer
+    // runs on that host instead of the link's kernel; `before_close` looks at the socket once the
+    // data has moved.
+    uint16_t tachyon_client_transfer(size_t bytes, Order order = Order::kBoth, const HostBehindRouter* far = nullptr,
+                                     const std::function<void(Socket&)>& before_close = {}) {
         const Order theirs = order == Order::kSendFirst ? Order::kRecvFirst : Order::kBoth;
-        auto peer = kernel_peer(peer_args("listen", "0.0.0.0", kKernelPort, bytes, theirs));
+        std::string error;
+        auto peer = spawn_kernel_peer(far != nullptr ? far->netns() : env_->netns(),
+                                      peer_args("listen", "0.0.0.0", kKernelPort, bytes, theirs), error);
+        EXPECT_TRUE(peer) << error;
         if (!peer) return 0;
-        auto s = connect_to_kernel(*peer);
+        auto s = connect_to_kernel(*peer, far != nullptr ? std::optional(far->address()) : std::nullopt);
         if (!s) return 0;
         const uint16_t my_port = s->getsockname().port;
         const std::vector<std::byte> data = test_data(bytes, 78);
         ExchangeResult r = exchange(*node_, *s, data, order, kTransferTimeout);
         EXPECT_TRUE(r.ok) << r.error << "\n" << peer->transcript();
         if (!r.ok) return 0;
+        if (before_close) before_close(*s);
         EXPECT_TRUE(s->close().ok());
         expect_done_matches(*peer, data, r);
         return my_port;
@@ -465,6 +478,69 @@ TEST_F(TcpInterop, TachyonConnectingToAClosedKernelPortGetsEconnrefused) {
     s.settimeout(Duration::from_secs(10));
     EXPECT_EQ(s.connect_ex({env_->kernel_ip(), kClosedPort}), ECONNREFUSED);
     EXPECT_EQ(s.getsockopt(SOL_SOCKET, SO_ERROR), 0) << "connect_ex reported the error already";
+}
+
+// A firewall in the kernel's namespace answers the SYN with ICMP host unreachable: connect()
+// fails with EHOSTUNREACH at once (Linux's tcp_v4_err) instead of retrying the SYN until it times
+// out, and the error is reported once.
+TEST_F(TcpInterop, TachyonConnectingThroughAnIcmpRejectGetsTheIcmpError) {
+    ASSERT_TRUE(start());
+    std::string error;
+    ASSERT_TRUE(add_icmp_reject(env_->netns(), kClosedPort, "host-unreachable", error)) << error;
+    Socket s = node_->sockets().socket();
+    s.settimeout(Duration::from_secs(10));
+    EXPECT_EQ(s.connect_ex({env_->kernel_ip(), kClosedPort}), EHOSTUNREACH);
+    EXPECT_EQ(s.getsockopt(SOL_SOCKET, SO_ERROR), 0) << "connect_ex reported the error already";
+    const TcpCounters& tcp = node_->sockets().tcp().counters();
+    EXPECT_EQ(tcp.icmp_aborts, 1u);
+    EXPECT_EQ(tcp.retransmitted_segments, 0u) << "the SYN was not sent again";
+}
+
+// A datagram to a port where the kernel has no socket: the kernel's port unreachable reaches the
+// connected UDP socket as ECONNREFUSED on its next receive (RFC 1122 4.1.3.3, Linux's behaviour).
+TEST_F(TcpInterop, TachyonUdpToAClosedKernelPortGetsEconnrefused) {
+    ASSERT_TRUE(start());
+    Socket u = node_->sockets().socket(AF_INET, SOCK_DGRAM);
+    u.settimeout(Duration::from_secs(10));
+    u.connect({env_->kernel_ip(), kClosedPort});
+    const std::string hello = "anyone there?";
+    ASSERT_TRUE(u.send(std::as_bytes(std::span(hello))).ok());
+    std::array<std::byte, 64> buf;
+    EXPECT_EQ(u.recv(buf).code(), ECONNREFUSED);
+    EXPECT_EQ(node_->stack().counters().udp_icmp_errors, 1u);
+}
+
+// Path MTU discovery (RFC 1191): the kernel routes Tachyon's connection to a host behind it over a
+// route with MTU 1280, while both ends announce MSS 1460. Tachyon's first full-sized segments
+// (1500-byte packets, DF set) draw "fragmentation needed" from the kernel; Tachyon lowers the
+// connection's MSS, sends what was dropped again in smaller pieces, and 2 MiB move each way
+// intact. Without it the connection stalls: the kernel never fragments a DF packet.
+TEST_F(TcpInterop, TachyonFindsTheSmallerPathMtuOfARouteThroughTheKernel) {
+    std::string error;
+    auto far = HostBehindRouter::create(env_->netns(), 1280, error);
+    ASSERT_TRUE(far) << error;
+    ASSERT_TRUE(start(std::nullopt, env_->kernel_ip()));
+    const uint16_t my_port = tachyon_client_transfer(2 * kMiB, Order::kBoth, far.get(), [](Socket& s) {
+        tcp_info info{};
+        const Result<size_t> n = s.try_getsockopt(IPPROTO_TCP, TCP_INFO, std::as_writable_bytes(std::span(&info, 1)));
+        ASSERT_TRUE(n.ok());
+        EXPECT_EQ(info.tcpi_pmtu, 1280u);
+        EXPECT_EQ(info.tcpi_snd_mss, 1280u - 40 - 12) << "the timestamps take 12 bytes of each segment";
+    });
+    ASSERT_NE(my_port, 0);
+    EXPECT_GE(node_->sockets().tcp().counters().pmtu_reductions, 1u);
+    EXPECT_GE(node_->stack().counters().icmp_unreachable_rx, 1u);
+    // On the wire: after the first "fragmentation needed", no segment of Tachyon's is larger.
+    const auto conn = captured(my_port, kKernelPort);
+    size_t large = 0, cut = 0;
+    for (const TcpSegment& seg : conn) {
+        if (seg.sport != my_port) continue;
+        if (seg.payload_len > 1228) ++large;
+        if (seg.payload_len == 1228) ++cut;
+    }
+    std::printf("[ pmtu     ] Tachyon sent %zu segments over 1228 bytes (before the ICMP) and %zu of 1228\n", large, cut);
+    EXPECT_LE(large, 10u) << "at most the initial window went out at the old size";
+    EXPECT_GT(cut, 1000u);
 }
 
 // ---- loss ----------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ std::unique_ptr<TachyonNode> TachyonNode::create(Device& device, const NodeOptio
     StackConfig sc;
     sc.clock = &n->clock_;
     sc.address = options.address;
+    sc.gateway = options.gateway;
     sc.seed = options.seed;
     auto stack = Stack::create(*n->gate_, sc);
     if (!stack) {

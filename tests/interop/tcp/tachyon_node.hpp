@@ -38,6 +38,7 @@ struct NodeOptions {
     std::optional<FaultInjectorConfig> faults;  // on the real clock
     int wait_fd = -1;                          // polled while idle; -1: short sleeps
     uint64_t seed = 1;
+    std::optional<Ipv4Address> gateway;        // for hosts beyond the link (StackConfig::gateway)
 };
 
 class TachyonNode {

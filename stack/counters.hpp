@@ -38,6 +38,7 @@ namespace tachyon {
     X(ip_tx, "IPv4 packets sent")                                                      \
     X(route_lookups, "IPv4 packets routed and their neighbour looked up (not from a cache)") \
     X(frag_rx, "IPv4 fragments received")                                              \
+    X(frag_tx, "IPv4 fragments sent (datagrams over the MTU, UDP)")                    \
     X(frag_reassembled, "datagrams reassembled from fragments")                        \
     X(frag_bad, "fragments with a bad length or offset, or inconsistent with others")  \
     X(frag_overlap, "datagrams dropped for overlapping fragments")                     \

@@ -1,5 +1,7 @@
 #include "stack/ipv4_output.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -44,27 +46,84 @@ int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip, RouteCache* cache) {
         ++core_.counters.tx_too_big;
         return EMSGSIZE;
     }
-    if (!emit_header(pkt, ip)) {
+    // One counter for every packet (Linux hashes per destination; a single counter is what RFC
+    // 6864 allows for atomic datagrams and still unique for fragmentable ones).
+    Ipv4Repr hdr = header_for(ip, pkt.size());
+    hdr.ident = next_ident_++;
+    if (!emit_header(pkt, hdr, true)) {
         ++core_.counters.tx_no_headroom;
         return ENOBUFS;
     }
     ++core_.counters.ip_tx;
-    switch (r->kind) {
-        case Route::Kind::kUnicast:
-            if (const EthernetAddress* mac = arp_.send_ipv4(std::move(pkt), r->next_hop); mac && cache) {
-                fill(*cache, ip, *mac);
-                last_route_ = *cache;
-                last_ip_ = ip;
-            }
-            break;
-        case Route::Kind::kBroadcast:
-            core_.send_frame(std::move(pkt), EthernetAddress::broadcast(), EtherType::kIpv4);
-            break;
-        case Route::Kind::kMulticast:
-            core_.send_frame(std::move(pkt), multicast_mac(ip.dst_addr), EtherType::kIpv4);
-            break;
+    if (const EthernetAddress* mac = to_link(std::move(pkt), *r, ip.dst_addr); mac && cache) {
+        fill(*cache, ip, *mac);
+        last_route_ = *cache;
+        last_ip_ = ip;
     }
     return 0;
+}
+
+int Ipv4Output::send_fragmented(std::span<const std::byte> header, std::span<const std::byte> payload,
+                                const Ipv4Repr& ip) {
+    const std::optional<Route> r = route(ip.dst_addr);
+    if (!r) {
+        ++core_.counters.no_route;
+        return EHOSTUNREACH;
+    }
+    const size_t total = header.size() + payload.size();
+    const size_t piece = max_payload() & ~size_t{7};  // offsets count 8-byte units
+    const size_t count = piece == 0 ? 0 : (total + piece - 1) / piece;
+    if (total + Ipv4Repr::buffer_len() > 65535 || count == 0 || count > kMaxFragments) {
+        ++core_.counters.tx_too_big;
+        return EMSGSIZE;
+    }
+    std::array<Packet, kMaxFragments> frags;
+    for (size_t i = 0; i < count; ++i) {
+        frags[i] = core_.alloc_tx();
+        if (!frags[i]) return ENOBUFS;  // those taken go back with the array
+    }
+    const uint16_t ident = next_ident_++;
+    for (size_t i = 0, offset = 0; i < count; ++i) {
+        const size_t len = std::min(piece, total - offset);
+        std::byte* p = frags[i].append(len);
+        if (p == nullptr) {  // a buffer smaller than the MTU
+            ++core_.counters.tx_too_big;
+            return EMSGSIZE;
+        }
+        // Bytes [offset, offset + len) of header followed by payload.
+        for (size_t done = 0; done < len;) {
+            const size_t at = offset + done;
+            const std::span<const std::byte> from = at < header.size() ? header.subspan(at) : payload.subspan(at - header.size());
+            const size_t n = std::min(from.size(), len - done);
+            std::memcpy(p + done, from.data(), n);
+            done += n;
+        }
+        Ipv4Repr hdr = header_for(ip, len);
+        hdr.ident = ident;
+        hdr.dont_fragment = false;
+        hdr.fragment_offset = static_cast<uint16_t>(offset);
+        hdr.more_fragments = i + 1 < count;
+        if (!emit_header(frags[i], hdr, false)) {
+            ++core_.counters.tx_no_headroom;
+            return ENOBUFS;
+        }
+        offset += len;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        ++core_.counters.ip_tx;
+        ++core_.counters.frag_tx;
+        (void)to_link(std::move(frags[i]), *r, ip.dst_addr);
+    }
+    return 0;
+}
+
+const EthernetAddress* Ipv4Output::to_link(Packet pkt, const Route& r, Ipv4Address dst) {
+    switch (r.kind) {
+        case Route::Kind::kUnicast: return arp_.send_ipv4(std::move(pkt), r.next_hop);
+        case Route::Kind::kBroadcast: core_.send_frame(std::move(pkt), EthernetAddress::broadcast(), EtherType::kIpv4); break;
+        case Route::Kind::kMulticast: core_.send_frame(std::move(pkt), multicast_mac(dst), EtherType::kIpv4); break;
+    }
+    return nullptr;
 }
 
 // The header we send for ip with payload_len bytes after it, ident still to be set.
@@ -78,15 +137,11 @@ Ipv4Repr Ipv4Output::header_for(const Ipv4Repr& ip, size_t payload_len) const {
     return hdr;
 }
 
-// One counter for every packet (Linux hashes per destination; a single counter is what RFC 6864
-// allows for atomic datagrams and still unique for fragmentable ones).
-bool Ipv4Output::emit_header(Packet& pkt, const Ipv4Repr& ip) {
-    Ipv4Repr hdr = header_for(ip, pkt.size());
-    hdr.ident = next_ident_++;
+bool Ipv4Output::emit_header(Packet& pkt, const Ipv4Repr& hdr, bool l4_offload) {
     if (pkt.prepend(Ipv4Repr::buffer_len()) == nullptr) return false;
     Ipv4Packet view(pkt.bytes());
     hdr.emit(view, core_.caps.tx_ipv4_checksum ? ChecksumMode::kOffload : ChecksumMode::kCompute);
-    set_offload_flags(pkt.meta(), hdr.protocol);
+    set_offload_flags(pkt.meta(), l4_offload ? hdr.protocol : 0);
     return true;
 }
 

@@ -1,10 +1,12 @@
 // IPv4 output: routing on the one interface (on-link, via the gateway, broadcast, multicast), the
 // header (ident counter, checksum in software or by the device), then ARP for the next hop.
-// No fragmentation on output: packets over the MTU are refused (EMSGSIZE), as with IP_PMTUDISC_DO.
+// send() refuses a packet over the MTU (EMSGSIZE, as with IP_PMTUDISC_DO: TCP sizes its segments
+// to the path); send_fragmented() cuts a datagram into fragments (RFC 791), for UDP.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "lib/packet.hpp"
 #include "stack/arp.hpp"
@@ -38,6 +40,16 @@ public:
     // route's dst entry the same way).
     int send(Packet pkt, const Ipv4Repr& ip, RouteCache* route = nullptr);
 
+    // A datagram larger than the MTU, in fragments (RFC 791 section 3.2; RFC 1122 3.3.3: "MAY"),
+    // as Linux fragments a UDP datagram with IP_PMTUDISC_WANT: `header` (the transport header,
+    // its checksum over the whole datagram already in it, in software: a device offload would sum
+    // one fragment) and `payload` are cut into pieces of the MTU's payload rounded down to 8 bytes,
+    // sharing one identification, DF clear, MF on all but the last. Every buffer is taken before
+    // the first fragment goes: ENOBUFS sends none. EMSGSIZE above 65,535 bytes in all or above
+    // kMaxFragments pieces; EHOSTUNREACH without a route.
+    static constexpr size_t kMaxFragments = 64;  // 65,535 bytes at MTU 1,500 take 45
+    int send_fragmented(std::span<const std::byte> header, std::span<const std::byte> payload, const Ipv4Repr& ip);
+
     ChecksumMode l4_checksum_mode() const {
         return core_.caps.tx_l4_checksum ? ChecksumMode::kOffload : ChecksumMode::kCompute;
     }
@@ -46,8 +58,13 @@ public:
 
 private:
     Ipv4Repr header_for(const Ipv4Repr& ip, size_t payload_len) const;
-    bool emit_header(Packet& pkt, const Ipv4Repr& ip);
+    // Puts hdr in front of pkt; l4_offload: the device may compute the transport checksum (not
+    // for a fragment).
+    bool emit_header(Packet& pkt, const Ipv4Repr& hdr, bool l4_offload);
     void set_offload_flags(PacketMeta& meta, uint8_t protocol) const;
+    // Hands a packet with its IPv4 header to the link for route r; the neighbour's MAC when it
+    // went straight to a resolved unicast next hop (what a route cache may keep), else nullptr.
+    const EthernetAddress* to_link(Packet pkt, const Route& r, Ipv4Address dst);
     int send_cached(Packet pkt, const RouteCache& route);
     void fill(RouteCache& route, const Ipv4Repr& ip, const EthernetAddress& mac) const;
     bool same_headers(const Ipv4Repr& a, const Ipv4Repr& b) const;

@@ -19,7 +19,9 @@ struct ArpConfig {
     Duration retry_interval = Duration::from_secs(1);  // Linux retrans_time
     uint8_t max_requests = 3;                          // Linux mcast_solicit
     size_t max_entries = 256;
-    size_t max_pending_per_entry = 16;  // packets waiting for one neighbour
+    // Packets waiting for one neighbour: a whole datagram in fragments (Ipv4Output::kMaxFragments)
+    // waits whole (Linux queues 208 KiB per neighbour, unres_qlen_bytes).
+    size_t max_pending_per_entry = 64;
     size_t max_pending_total = 256;
     bool announce_at_start = true;  // gratuitous ARP (RFC 5227 section 2.3 announcement)
 };

@@ -1,8 +1,10 @@
 #include "stack/udp.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
+#include "lib/checksum.hpp"
 #include "stack/wire/bytes.hpp"
 
 namespace tachyon {
@@ -95,13 +97,14 @@ Result<void> UdpLayer::send_to(UdpSocketId id, UdpEndpoint to, std::span<const s
                                const UdpTxOptions& options) {
     const Socket* s = lookup(id);
     if (s == nullptr) return Result<void>::fail(EBADF);
-    if (payload.size() > max_payload()) return Result<void>::fail(EMSGSIZE);
+    if (payload.size() > kMaxDatagramPayload) return Result<void>::fail(EMSGSIZE);
     if (to.port == 0) return Result<void>::fail(EINVAL);
     if (!out_.route(to.addr)) {
         ++core_.counters.no_route;
         return Result<void>::fail(EHOSTUNREACH);
     }
     core_.refresh_now();
+    if (payload.size() > max_payload()) return send_fragmented(*s, to, payload, options);
     Packet pkt = core_.alloc_tx();
     if (!pkt) return Result<void>::fail(ENOBUFS);
     const UdpRepr udp{s->local.port, to.port, payload};
@@ -134,16 +137,39 @@ Result<void> UdpLayer::send_packet(UdpSocketId id, UdpEndpoint to, Packet payloa
 }
 
 Result<void> UdpLayer::transmit(Packet datagram, UdpEndpoint to, const UdpTxOptions& options) {
-    // DF as Linux sets it with path MTU discovery on (ip_no_pmtu_disc = 0).
-    const int err = out_.send(std::move(datagram), Ipv4Repr{.src_addr = core_.cidr.address,
-                                                            .dst_addr = to.addr,
-                                                            .protocol = static_cast<uint8_t>(IpProtocol::kUdp),
-                                                            .ttl = options.ttl.value_or(core_.ttl),
-                                                            .dscp_ecn = options.tos,
-                                                            .dont_fragment = true});
+    const int err = out_.send(std::move(datagram), ip_header(to, options));
     if (err != 0) return Result<void>::fail(err);
     ++core_.counters.udp_tx;
     return {};
+}
+
+// Over the MTU: the header with the checksum of the whole datagram, computed here (a device's
+// offload would sum only the first fragment), then IPv4 cuts it into fragments.
+Result<void> UdpLayer::send_fragmented(const Socket& s, UdpEndpoint to, std::span<const std::byte> payload,
+                                       const UdpTxOptions& options) {
+    const auto len = static_cast<uint16_t>(UdpDatagram::kHeaderLen + payload.size());
+    std::array<std::byte, UdpDatagram::kHeaderLen> header{};
+    wire::store_be16(header.data(), s.local.port);
+    wire::store_be16(header.data() + 2, to.port);
+    wire::store_be16(header.data() + 4, len);
+    uint32_t sum = pseudo_header_sum(core_.cidr.address, to.addr, static_cast<uint8_t>(IpProtocol::kUdp), len);
+    sum = checksum_partial(payload, checksum_partial(header, sum));
+    const uint16_t c = checksum_finish(sum);
+    wire::store_be16(header.data() + 6, c == 0 ? 0xffff : c);  // zero would mean "none" (RFC 768)
+    const int err = out_.send_fragmented(header, payload, ip_header(to, options));
+    if (err != 0) return Result<void>::fail(err);
+    ++core_.counters.udp_tx;
+    return {};
+}
+
+// DF as Linux sets it with path MTU discovery on (ip_no_pmtu_disc = 0); fragments clear it.
+Ipv4Repr UdpLayer::ip_header(UdpEndpoint to, const UdpTxOptions& options) const {
+    return Ipv4Repr{.src_addr = core_.cidr.address,
+                    .dst_addr = to.addr,
+                    .protocol = static_cast<uint8_t>(IpProtocol::kUdp),
+                    .ttl = options.ttl.value_or(core_.ttl),
+                    .dscp_ecn = options.tos,
+                    .dont_fragment = true};
 }
 
 Result<UdpReceived> UdpLayer::recv_from(UdpSocketId id, std::span<std::byte> out) {

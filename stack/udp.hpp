@@ -1,6 +1,7 @@
 // UDP (RFC 768) at the stack level: a fixed table of sockets, each bound to a local port with a
 // bounded queue of received datagrams; sending to (address, port). The socket API builds on this.
 // Errors are errno values: EADDRINUSE, EADDRNOTAVAIL, EMSGSIZE, EHOSTUNREACH, ENOBUFS, EAGAIN, EBADF.
+// A datagram larger than the MTU is sent in IPv4 fragments.
 //
 // Zero-copy both ways: a received datagram is kept as the Packet it arrived in (trimmed to its
 // payload) and take() hands that Packet out; send_packet() puts the header in front of a payload
@@ -62,13 +63,18 @@ public:
     // Binds local (addr unspecified or ours; port 0 picks a free ephemeral port at random).
     Result<UdpSocketId> bind(UdpEndpoint local);
     Result<void> close(UdpSocketId id);
+    // The largest datagram payload: 65,535 bytes less the IPv4 and UDP headers. Above
+    // max_payload() it goes in IPv4 fragments (as Linux with IP_PMTUDISC_WANT).
+    static constexpr size_t kMaxDatagramPayload = 65535 - 20 - UdpDatagram::kHeaderLen;
+
     // One datagram to `to`, from the socket's port.
     Result<void> send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload);
     Result<void> send_to(UdpSocketId id, UdpEndpoint to, std::span<const std::byte> payload,
                          const UdpTxOptions& options);
     // Zero-copy send: payload holds just the payload, with headroom for the UDP, IPv4 and
     // Ethernet headers (a buffer from the stack's alloc_tx()); the header goes in front of it in
-    // place and the buffer itself is sent. EINVAL without the headroom.
+    // place and the buffer itself is sent. EINVAL without the headroom; EMSGSIZE above
+    // max_payload() (one buffer is one unfragmented datagram).
     Result<void> send_packet(UdpSocketId id, UdpEndpoint to, Packet payload, const UdpTxOptions& options = {});
     // The oldest queued datagram, copied into out; EAGAIN when none.
     Result<UdpReceived> recv_from(UdpSocketId id, std::span<std::byte> out);
@@ -80,7 +86,7 @@ public:
     Result<UdpEndpoint> local_endpoint(UdpSocketId id) const;
     size_t queued(UdpSocketId id) const;
     uint64_t drops(UdpSocketId id) const;  // datagrams this socket lost to a full queue
-    size_t max_payload() const { return out_.max_payload() - UdpDatagram::kHeaderLen; }
+    size_t max_payload() const { return out_.max_payload() - UdpDatagram::kHeaderLen; }  // in one packet
     size_t capacity() const { return sockets_.size(); }  // socket indexes are below this
 
     // Called whenever a datagram is queued for socket id (the socket layer's Poller ready list).
@@ -124,6 +130,9 @@ private:
     static Packet payload_in_place(Packet pkt, std::span<const std::byte> payload);
     void port_unreachable(const Ipv4Repr& ip, size_t ip_header_len, Packet& pkt);
     Result<void> transmit(Packet datagram, UdpEndpoint to, const UdpTxOptions& options);
+    Result<void> send_fragmented(const Socket& s, UdpEndpoint to, std::span<const std::byte> payload,
+                                 const UdpTxOptions& options);
+    Ipv4Repr ip_header(UdpEndpoint to, const UdpTxOptions& options) const;
 
     StackCore& core_;
     Ipv4Output& out_;

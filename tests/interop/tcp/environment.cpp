@@ -34,6 +34,7 @@ public:
                ") in " + net_->netns();
     }
     std::string check_released() override { return dev_.check_released ? dev_.check_released() : std::string(); }
+    std::string fragments_not_delivered() const override { return dev_.fragments_not_delivered; }
 
 private:
     std::string backend_;

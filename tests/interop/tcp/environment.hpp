@@ -30,6 +30,8 @@ public:
     virtual std::string describe() const = 0;
     // After the stack is gone: "" when every buffer the device lent came back, else what did not.
     virtual std::string check_released() { return {}; }
+    // Why the device cannot hand the stack a datagram the kernel sent in IP fragments ("": it can).
+    virtual std::string fragments_not_delivered() const { return {}; }
 };
 
 // Defined by each backend's test executable.
@@ -42,6 +44,7 @@ struct VethDevice {
     std::unique_ptr<Device> device;
     int wait_fd = -1;
     std::function<std::string()> check_released;  // may be empty
+    std::string fragments_not_delivered;          // Environment::fragments_not_delivered()
 };
 using VethOpener = std::function<Result<VethDevice>(const std::string& iface)>;
 std::unique_ptr<Environment> make_veth_environment(const std::string& backend, const VethOpener& open,

@@ -510,6 +510,34 @@ TEST_F(TcpInterop, TachyonUdpToAClosedKernelPortGetsEconnrefused) {
     EXPECT_EQ(node_->stack().counters().udp_icmp_errors, 1u);
 }
 
+// A 9,000-byte datagram both ways over a 1,500-byte link: Tachyon sends it in IPv4 fragments that
+// the kernel puts back together, and reassembles the kernel's fragments of the echo.
+TEST_F(TcpInterop, UdpDatagramsOverTheMtuCrossInFragmentsBothWays) {
+    if (const std::string why = env_->fragments_not_delivered(); !why.empty()) GTEST_SKIP() << why;
+    ASSERT_TRUE(start());
+    auto peer = kernel_peer({"udp-echo", "--port", port_text(kKernelPort), "--timeout", "10"});
+    ASSERT_TRUE(peer);
+    auto bound = await_event(*node_, *peer, "udp-bound", kShortTimeout);
+    ASSERT_TRUE(bound && bound->str("event") == "udp-bound") << peer->transcript();
+    Socket u = node_->sockets().socket(AF_INET, SOCK_DGRAM);
+    u.settimeout(Duration::from_secs(10));
+    u.connect({env_->kernel_ip(), kKernelPort});
+    const std::vector<std::byte> datagram = test_data(9000, 91);
+    ASSERT_EQ(u.send(datagram).value(), datagram.size());
+    std::vector<std::byte> buf(65536);
+    const Result<Received> r = u.recvfrom(buf);
+    ASSERT_TRUE(r.ok()) << r.error().message() << "\n" << peer->transcript();
+    EXPECT_EQ(r->len, datagram.size());
+    EXPECT_TRUE(std::equal(datagram.begin(), datagram.end(), buf.begin())) << "the echo differs";
+    auto echoed = await_event(*node_, *peer, "udp-echoed", kShortTimeout);
+    ASSERT_TRUE(echoed && echoed->str("event") == "udp-echoed") << peer->transcript();
+    EXPECT_EQ(echoed->num("len"), 9000);
+    EXPECT_EQ(echoed->str("sha"), Sha256::hex_of(datagram)) << "the kernel reassembled other bytes";
+    EXPECT_EQ(node_->stack().counters().frag_tx, 7u);  // 9,008 bytes in pieces of 1,480
+    EXPECT_EQ(node_->stack().counters().frag_reassembled, 1u);
+    EXPECT_EQ(peer->wait(5000ms), 0);
+}
+
 // Path MTU discovery (RFC 1191): the kernel routes Tachyon's connection to a host behind it over a
 // route with MTU 1280, while both ends announce MSS 1460. Tachyon's first full-sized segments
 // (1500-byte packets, DF set) draw "fragmentation needed" from the kernel; Tachyon lowers the

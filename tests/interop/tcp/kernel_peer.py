@@ -9,6 +9,8 @@ one JSON object per line on stdout, which the test reads while it drives the Tac
   {"event": "done", ...}                     the exchange finished: bytes and SHA-256 both ways,
                                              and the kernel's TCP_INFO (negotiated options)
   {"event": "refused"}                       connect got ECONNREFUSED (refused)
+  {"event": "udp-bound", "port": P}          a UDP socket is ready (udp-echo)
+  {"event": "udp-echoed", "len": N, "sha": H}  one datagram came and went back whole (udp-echo)
   {"event": "error", "error": "..."}         anything else; exit status 1
 
 Orders (who sends when), the same words as the C++ side's Order:
@@ -126,7 +128,7 @@ def converse(sock, args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["listen", "connect", "refused"])
+    p.add_argument("mode", choices=["listen", "connect", "refused", "udp-echo"])
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--send", type=int, default=0)
@@ -145,6 +147,14 @@ def main():
             conn, _ = srv.accept()
             srv.close()
             converse(conn, args)
+        elif args.mode == "udp-echo":
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind((args.host, args.port))
+            u.settimeout(args.timeout)
+            emit(event="udp-bound", port=u.getsockname()[1])
+            data, peer = u.recvfrom(65535)
+            u.sendto(data, peer)
+            emit(event="udp-echoed", len=len(data), sha=hashlib.sha256(data).hexdigest())
         elif args.mode == "connect":
             conn = socket.create_connection((args.host, args.port), timeout=args.timeout)
             converse(conn, args)

@@ -1,6 +1,8 @@
 // Datagram sockets: autobind, connect as default destination and filter, MSG_PEEK, truncation,
 // timeouts, errors.
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "tests/unit/socket/socket_test_util.hpp"
 
@@ -134,6 +136,33 @@ TEST_F(UdpSocket, PortUnreachableReachesTheConnectedSocketOnce) {
     server.bind({Ipv4Address::any(), 7010});
     ASSERT_TRUE(connected.send(bytes("hello")).ok());
     EXPECT_EQ(recv_string(server), "hello");
+}
+
+// A datagram over the MTU leaves in IPv4 fragments and the other stack puts it back together:
+// the largest there is (65,507 bytes, 45 fragments) one way, 9,000 bytes the other.
+TEST_F(UdpSocket, DatagramsOverTheMtuCrossInFragments) {
+    Socket server = b().socket(AF_INET, SOCK_DGRAM);
+    server.bind({Ipv4Address::any(), 7012});
+    Socket client = a().socket(AF_INET, SOCK_DGRAM);
+    client.connect({kIpB, 7012});
+    std::vector<std::byte> big(UdpLayer::kMaxDatagramPayload);
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::byte>(i * 7 + i / 251);
+    EXPECT_EQ(client.send(big).value(), big.size());
+    EXPECT_EQ(client.sendto(std::vector<std::byte>(big.size() + 1), {kIpB, 7012}).code(), EMSGSIZE);
+    std::vector<std::byte> buf(70000);
+    Result<Received> r = server.recvfrom(buf);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->len, big.size());
+    EXPECT_TRUE(std::equal(big.begin(), big.end(), buf.begin()));
+    EXPECT_EQ(p().stack_a().counters().frag_tx, 45u);
+    EXPECT_EQ(p().stack_b().counters().frag_reassembled, 1u);
+    const std::vector<std::byte> reply(9000, std::byte{0x5a});
+    ASSERT_TRUE(r->from);
+    EXPECT_EQ(server.sendto(reply, *r->from).value(), reply.size());
+    Result<Received> back = client.recvfrom(buf);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->len, reply.size());
+    EXPECT_TRUE(std::equal(reply.begin(), reply.end(), buf.begin()));
 }
 
 TEST_F(UdpSocket, ShutdownEndsABlockingRead) {

@@ -105,11 +105,45 @@ TEST_F(UdpTest, IdentsIncrease) {
     EXPECT_EQ(static_cast<uint16_t>(out[2].ip->ident - out[1].ip->ident), 1);
 }
 
+// RFC 791 3.2 as Linux sends a UDP datagram over the MTU: fragments of 1,480 bytes (a multiple of
+// 8) sharing one identification, DF clear, MF on all but the last, the UDP checksum over the whole
+// datagram; put back together they are the datagram.
+TEST_F(UdpTest, DatagramsOverTheMtuGoInFragments) {
+    learn_peer();
+    const UdpSocketId s = bind(5000);
+    const Bytes payload = pattern_bytes(4000);
+    ASSERT_TRUE(stack_->udp().send_to(s, {kPeerIp, 53}, payload).ok());
+    stack_->poll();
+    const auto out = frames_out();
+    ASSERT_EQ(out.size(), 3u);
+    Bytes datagram;
+    for (size_t i = 0; i < out.size(); ++i) {
+        ASSERT_TRUE(out[i].ip);
+        const Ipv4Repr& ip = *out[i].ip;
+        EXPECT_TRUE(out[i].ip_checksum_ok);
+        EXPECT_EQ(ip.ident, out[0].ip->ident);
+        EXPECT_FALSE(ip.dont_fragment);
+        EXPECT_EQ(ip.more_fragments, i + 1 < out.size());
+        EXPECT_EQ(ip.fragment_offset, datagram.size());
+        EXPECT_EQ(ip.payload_len, i + 1 < out.size() ? 1480u : 4008u - 2 * 1480u);
+        datagram.insert(datagram.end(), out[i].l4.begin(), out[i].l4.end());
+    }
+    UdpDatagram d(datagram);
+    const Parsed<UdpRepr> udp = UdpRepr::parse(d, kOurIp, kPeerIp);
+    ASSERT_TRUE(udp.ok()) << "the checksum covers the whole datagram";
+    EXPECT_EQ(udp->src_port, 5000);
+    EXPECT_EQ(udp->dst_port, 53);
+    EXPECT_EQ(to_bytes(udp->payload), payload);
+    EXPECT_EQ(counters().frag_tx, 3u);
+    EXPECT_EQ(counters().udp_tx, 1u);
+    EXPECT_EQ(stack_->pool().in_use(), 0u);
+}
+
 TEST_F(UdpTest, SendErrors) {
     const UdpSocketId s = bind(5000);
     const size_t max = 1500 - 20 - 8;
     EXPECT_EQ(stack_->udp().max_payload(), max);
-    EXPECT_EQ(stack_->udp().send_to(s, {kPeerIp, 53}, pattern_bytes(max + 1)).code(), EMSGSIZE);
+    EXPECT_EQ(stack_->udp().send_to(s, {kPeerIp, 53}, pattern_bytes(UdpLayer::kMaxDatagramPayload + 1)).code(), EMSGSIZE);
     EXPECT_EQ(stack_->udp().send_to(s, {kPeerIp, 0}, pattern_bytes(1)).code(), EINVAL);
     EXPECT_EQ(stack_->udp().send_to(s, {Ipv4Address::from_octets(172, 16, 0, 1), 53}, pattern_bytes(1)).code(),
               EHOSTUNREACH);

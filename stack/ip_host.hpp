@@ -39,6 +39,12 @@ public:
     virtual bool is_local(Ipv4Address a) const = 0;
     // Largest IP packet the device carries (MTU), for the MSS.
     virtual uint16_t mtu() const = 0;
+    // The largest IP packet that reaches dst: what "fragmentation needed" taught (PathMtuCache),
+    // else mtu(). A connection's send MSS takes it.
+    virtual uint16_t path_mtu(Ipv4Address dst) const = 0;
+    // "Fragmentation needed" said dst's path takes at most mtu (RFC 1191): kept for later
+    // connections.
+    virtual void lower_path_mtu(Ipv4Address dst, uint16_t mtu) = 0;
     // The TTL of packets that ask for none of their own (StackConfig::ttl).
     virtual uint8_t default_ttl() const = 0;
 

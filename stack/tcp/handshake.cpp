@@ -60,8 +60,11 @@ void TcpLayer::negotiate_options(TcpConnection& c, const TcpRepr& syn) {
         tcb.snd_wscale = 0;
         tcb.rcv_wscale = 0;
     }
-    // RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our MTU - 40) - TCP options in every segment.
-    const int peer = std::min(syn.max_seg_size.value_or(kDefaultMss), mss_to_announce(c));
+    // RFC 9293 3.7.1: Eff.snd.MSS = min(SendMSS, our MTU - 40) - TCP options in every segment;
+    // the MTU is the path's when "fragmentation needed" taught one (RFC 1191, PathMtuCache).
+    const int path = static_cast<int>(host_.path_mtu(c.tuple.remote_addr)) - 40;
+    const int peer = std::min({static_cast<int>(syn.max_seg_size.value_or(kDefaultMss)),
+                               static_cast<int>(mss_to_announce(c)), path});
     tcb.snd_mss = static_cast<uint16_t>(std::max<int>(peer - tcb.fixed_option_len(), kMinSndMss));
 }
 

@@ -69,14 +69,16 @@ void TcpLayer::icmp_error(const IcmpError& e) {
     c->soft_error = static_cast<uint8_t>(meaning.error);
 }
 
-// RFC 1191 section 6.3, as Linux's tcp_v4_mtu_reduced and tcp_simple_retransmit: the MSS of every
-// segment from now on fits next_hop_mtu; segments in flight that do not are lost (the router
+// RFC 1191 section 6.3, as Linux's tcp_v4_mtu_reduced and tcp_simple_retransmit: the host keeps
+// the path's MTU for later connections (IpHost::lower_path_mtu), the MSS of every segment from now
+// on fits it; segments in flight that do not are lost (the router
 // dropped them) and are sent again at once, cut to the new size, without a congestion window
 // reduction: nothing says the path is congested. The Loss state keeps the next ACKs from taking
 // those losses for congestion and ends when everything sent before is acknowledged.
 void TcpLayer::reduce_path_mtu(TcpConnection& c, uint16_t next_hop_mtu) {
-    if (!is_synchronized(c.state)) return;  // no MSS yet: the SYN is small
     const uint32_t mtu = std::max<uint32_t>(next_hop_mtu, kMinPathMtu);
+    if (mtu < host_.path_mtu(c.tuple.remote_addr)) host_.lower_path_mtu(c.tuple.remote_addr, static_cast<uint16_t>(mtu));
+    if (!is_synchronized(c.state)) return;  // no MSS yet: the handshake takes the path's
     const uint32_t mss = mtu - kIpAndTcpHeaders - c.tcb.fixed_option_len();
     if (mss >= c.tcb.snd_mss) return;  // RFC 1191: an MTU no smaller than ours says nothing new
     ++counters_.pmtu_reductions;

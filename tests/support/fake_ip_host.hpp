@@ -11,6 +11,7 @@
 #include "lib/random.hpp"
 #include "lib/time.hpp"
 #include "lib/timer_wheel.hpp"
+#include "stack/path_mtu_cache.hpp"
 #include "stack/ip_host.hpp"
 
 namespace tachyon::test {
@@ -47,6 +48,8 @@ public:
     std::optional<Ipv4Address> source_for(Ipv4Address) const override { return address_; }
     bool is_local(Ipv4Address a) const override { return a == address_; }
     uint16_t mtu() const override { return mtu_; }
+    uint16_t path_mtu(Ipv4Address dst) const override { return path_mtus_.get(dst, mtu_, now()); }
+    void lower_path_mtu(Ipv4Address dst, uint16_t mtu) override { path_mtus_.lower(dst, mtu, now()); }
     uint8_t default_ttl() const override { return 64; }
 
     // Test controls.
@@ -84,6 +87,7 @@ private:
     std::deque<SentPacket> sent_;
     ChecksumMode checksum_mode_ = ChecksumMode::kCompute;
     uint16_t mtu_ = 1500;
+    PathMtuCache path_mtus_;
     size_t fail_alloc_ = 0;
     IpProtocolHandler* transport_ = nullptr;
 };

@@ -542,7 +542,8 @@ TEST_F(TcpInterop, UdpDatagramsOverTheMtuCrossInFragmentsBothWays) {
 // route with MTU 1280, while both ends announce MSS 1460. Tachyon's first full-sized segments
 // (1500-byte packets, DF set) draw "fragmentation needed" from the kernel; Tachyon lowers the
 // connection's MSS, sends what was dropped again in smaller pieces, and 2 MiB move each way
-// intact. Without it the connection stalls: the kernel never fragments a DF packet.
+// intact. Without it the connection stalls: the kernel never fragments a DF packet. A second
+// connection starts at the learnt path MTU.
 TEST_F(TcpInterop, TachyonFindsTheSmallerPathMtuOfARouteThroughTheKernel) {
     std::string error;
     auto far = HostBehindRouter::create(env_->netns(), 1280, error);
@@ -569,6 +570,19 @@ TEST_F(TcpInterop, TachyonFindsTheSmallerPathMtuOfARouteThroughTheKernel) {
     std::printf("[ pmtu     ] Tachyon sent %zu segments over 1228 bytes (before the ICMP) and %zu of 1228\n", large, cut);
     EXPECT_LE(large, 10u) << "at most the initial window went out at the old size";
     EXPECT_GT(cut, 1000u);
+    // A second connection to the host starts at the path MTU the stack learnt (PathMtuCache): no
+    // segment too large, no "fragmentation needed", nothing resent.
+    const uint64_t reductions = node_->sockets().tcp().counters().pmtu_reductions;
+    const uint64_t retransmitted = node_->sockets().tcp().counters().retransmitted_segments;
+    const uint16_t second_port = tachyon_client_transfer(256 * 1024, Order::kBoth, far.get());
+    ASSERT_NE(second_port, 0);
+    EXPECT_EQ(node_->sockets().tcp().counters().pmtu_reductions, reductions);
+    EXPECT_EQ(node_->sockets().tcp().counters().retransmitted_segments, retransmitted);
+    size_t second_large = 0;
+    for (const TcpSegment& seg : captured(second_port, kKernelPort)) {
+        if (seg.sport == second_port && seg.payload_len > 1228) ++second_large;
+    }
+    EXPECT_EQ(second_large, 0u);
 }
 
 // ---- loss ----------------------------------------------------------------------------------------

@@ -189,6 +189,29 @@ TEST_F(TcpIcmpError, FragmentationNeededCutsWhatIsInFlightAndWhatFollows) {
     expect(is_tcp({.flags = kAck, .seq = kSnd + 4920, .len = 80}));
 }
 
+// Linux's route exception cache: a later connection to the host takes the path MTU learnt from
+// the first's "fragmentation needed" from its handshake on, until it expires after 10 minutes.
+TEST_F(TcpIcmpError, ALaterConnectionToTheHostStartsAtTheLearntPathMtu) {
+    const TcpHandle first = connect_established();
+    EXPECT_EQ(send_str(first, std::string(1460, 'a')), 1460u);
+    expect(is_tcp({.flags = kAck, .seq = kSnd, .len = 1460}));
+    unreachable(Icmpv4Unreachable::kFragRequired, kSnd, 1000);
+    expect(is_tcp({.flags = kAck, .seq = kSnd, .len = 960}));
+    expect(is_tcp({.flags = kAck, .seq = kSnd + 960, .len = 500}));
+    const auto second_connection = [&](uint16_t port) {
+        auto h = tcp().open({kLocalIp, port}, {kPeerIp, kPeerPort}, conn_config(kClientIss));
+        EXPECT_TRUE(h.ok());
+        expect(is_tcp({.flags = kSyn, .seq = kClientIss, .mss = 1460}));  // we announce our link's
+        send(seg({.flags = kSyn | kAck, .seq = kPeerServerIss, .ack = kClientIss + 1, .mss = 1460, .dst_port = port}));
+        expect(is_tcp({.flags = kAck, .seq = kClientIss + 1, .ack = kPeerServerIss + 1}));
+        return h.ok() ? tcp().connection(h.value())->tcb.snd_mss : 0;
+    };
+    EXPECT_EQ(second_connection(kLocalPort + 1), 960);
+    host_.run_until(at_ms(601'000));  // the learnt MTU expired (the first connection's data is acked)
+    while (!host_.sent().empty()) pop();
+    EXPECT_EQ(second_connection(kLocalPort + 2), 1460);
+}
+
 // RFC 1191 section 5: a router that names no MTU. As Linux, the connection drops to the
 // smallest path MTU it accepts (552) rather than guessing a plateau.
 TEST_F(TcpIcmpError, FragmentationNeededWithoutAnMtuTakesTheSmallestPath) {

@@ -313,7 +313,7 @@ void add_echo_command(CLI::App& app, int& exit_code) {
         ->check(check_host_port, "ADDR[:PORT]");
     client->add_flag("--udp", co->udp, "datagrams instead of a TCP connection");
     client->add_option("-n,--count", co->count, "messages")->check(CLI::Range(1, 10'000'000))->capture_default_str();
-    client->add_option("-s,--size", co->size, "bytes per message (UDP: at most 1472 without fragments)")
+    client->add_option("-s,--size", co->size, "bytes per message (UDP: at most 65507, in IP fragments above 1472)")
         ->check(CLI::Range(1, 1 << 20))
         ->capture_default_str();
     client->add_option("--timeout", co->timeout, "seconds to wait for the connection and each echo")

@@ -157,7 +157,9 @@ void add_ping_command(CLI::App& app, int& exit_code) {
     cmd->add_option("-i,--interval", opt->interval, "seconds between requests")
         ->check(CLI::Range(0.0001, 3600.0))
         ->capture_default_str();
-    cmd->add_option("-s,--size", opt->size, "payload bytes")->check(CLI::Range(0, 1472))->capture_default_str();
+    cmd->add_option("-s,--size", opt->size, "payload bytes (in IP fragments above the MTU, as Linux's ping)")
+        ->check(CLI::Range(0, 65507))
+        ->capture_default_str();
     cmd->add_option("-W,--wait", opt->wait, "seconds to wait for replies after the last request")
         ->check(CLI::Range(0.0, 3600.0))
         ->capture_default_str();

@@ -1,6 +1,9 @@
 #include "stack/icmp.hpp"
 
 #include <algorithm>
+#include <array>
+
+#include "lib/checksum.hpp"
 
 namespace tachyon {
 
@@ -77,22 +80,23 @@ void IcmpLayer::echo_reply(const Ipv4Repr& ip, const Icmpv4Repr& icmp) {
     if (!replies_.push_back(std::move(r))) ++core_.counters.icmp_echo_reply_queue_full;
 }
 
+namespace {
+
+// The echo payload's pattern, byte i = i mod 256, as long as the longest payload.
+constexpr auto kPattern = [] {
+    std::array<std::byte, IcmpLayer::kMaxPayload> p{};
+    for (size_t i = 0; i < p.size(); ++i) p[i] = static_cast<std::byte>(i & 0xff);
+    return p;
+}();
+
+}  // namespace
+
 Result<void> IcmpLayer::send_ping(Ipv4Address dst, uint16_t ident, uint16_t seq_no, size_t payload_len) {
-    if (Icmpv4Packet::kHeaderLen + payload_len > out_.max_payload()) return Result<void>::fail(EMSGSIZE);
+    if (payload_len > kMaxPayload) return Result<void>::fail(EMSGSIZE);
     core_.refresh_now();
-    Packet pkt = core_.alloc_tx();
-    if (!pkt) return Result<void>::fail(ENOBUFS);
-    std::byte* p = pkt.append(Icmpv4Packet::kHeaderLen + payload_len);
-    if (p == nullptr) return Result<void>::fail(EMSGSIZE);
-    std::span<std::byte> payload(p + Icmpv4Packet::kHeaderLen, payload_len);
-    fill_pattern(payload);
-    Icmpv4Packet view(pkt.bytes());
-    Icmpv4Repr{Icmpv4Type::kEchoRequest, 0, ident, seq_no, payload}.emit(view);
-    // Like Linux's ping: DF set (path MTU discovery).
-    const int err = out_.send(std::move(pkt), Ipv4Repr{.dst_addr = dst,
-                                                       .protocol = static_cast<uint8_t>(IpProtocol::kIcmp),
-                                                       .ttl = core_.ttl,
-                                                       .dont_fragment = true});
+    // Like Linux's ping: DF set (path MTU discovery) on what fits the MTU.
+    const Icmpv4Repr echo{Icmpv4Type::kEchoRequest, 0, ident, seq_no, std::span(kPattern).first(payload_len)};
+    const int err = send(echo, dst, 0, true);
     if (err != 0) return Result<void>::fail(err);
     ++core_.counters.icmp_echo_tx;
     return {};
@@ -133,9 +137,19 @@ void IcmpLayer::send_reassembly_timeout(const Ipv4Repr& first, std::span<const s
 }
 
 int IcmpLayer::send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool dont_fragment) {
+    const Ipv4Repr ip{.dst_addr = dst,
+                      .protocol = static_cast<uint8_t>(IpProtocol::kIcmp),
+                      .ttl = core_.ttl,
+                      .dscp_ecn = dscp,
+                      .dont_fragment = dont_fragment};
     if (icmp.buffer_len() > out_.max_payload()) {
-        ++core_.counters.tx_too_big;
-        return EMSGSIZE;
+        // The header alone, its checksum over the whole message; the data stays where it is.
+        std::array<std::byte, Icmpv4Packet::kHeaderLen> header{};
+        Icmpv4Packet view(header);
+        Icmpv4Repr{icmp.type, icmp.code, icmp.ident, icmp.seq_no, {}, icmp.next_hop_mtu}.emit(view);
+        view.set_checksum(0);
+        view.set_checksum(checksum_finish(checksum_partial(icmp.data, checksum_partial(header))));
+        return out_.send_fragmented(header, icmp.data, ip);
     }
     Packet pkt = core_.alloc_tx();
     if (!pkt) return ENOBUFS;
@@ -145,15 +159,7 @@ int IcmpLayer::send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool 
     }
     Icmpv4Packet view(pkt.bytes());
     icmp.emit(view);
-    return out_.send(std::move(pkt), Ipv4Repr{.dst_addr = dst,
-                                              .protocol = static_cast<uint8_t>(IpProtocol::kIcmp),
-                                              .ttl = core_.ttl,
-                                              .dscp_ecn = dscp,
-                                              .dont_fragment = dont_fragment});
-}
-
-void IcmpLayer::fill_pattern(std::span<std::byte> payload) {
-    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::byte>(i & 0xff);
+    return out_.send(std::move(pkt), ip);
 }
 
 bool IcmpLayer::has_pattern(std::span<const std::byte> payload) {

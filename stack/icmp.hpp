@@ -43,7 +43,9 @@ public:
     // hands to the datagram's protocol (its transport bytes point into pkt).
     std::optional<IcmpError> input(const Ipv4Repr& ip, const Packet& pkt);
     // Sends an echo request whose payload is payload_len bytes of a fixed pattern (byte i = i mod
-    // 256). EMSGSIZE over the MTU, EHOSTUNREACH without a route, ENOBUFS without a buffer.
+    // 256), in IPv4 fragments over the MTU as Linux's ping (DF otherwise). EMSGSIZE above
+    // kMaxPayload, EHOSTUNREACH without a route, ENOBUFS without buffers.
+    static constexpr size_t kMaxPayload = 65535 - 20 - Icmpv4Packet::kHeaderLen;
     Result<void> send_ping(Ipv4Address dst, uint16_t ident, uint16_t seq_no, size_t payload_len);
     std::optional<EchoReply> pop_echo_reply();
     size_t echo_replies_queued() const { return replies_.size(); }
@@ -56,13 +58,13 @@ public:
     // `original` the fragment from its IPv4 header on. Same conditions and rate limit as above.
     void send_reassembly_timeout(const Ipv4Repr& first, std::span<const std::byte> original);
 
-    static void fill_pattern(std::span<std::byte> payload);
     static bool has_pattern(std::span<const std::byte> payload);
 
 private:
     void echo_request(const Ipv4Repr& ip, const Icmpv4Repr& icmp);
     void echo_reply(const Ipv4Repr& ip, const Icmpv4Repr& icmp);
     std::optional<IcmpError> error_about_ours(const Icmpv4Repr& icmp);
+    // In IPv4 fragments when it is larger than the MTU (an echo reply to a fragmented request).
     int send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool dont_fragment);
     // RFC 1122 3.2.2 and the rate limit: whether an error about a datagram with header ip may go.
     bool error_allowed(const Ipv4Repr& ip);

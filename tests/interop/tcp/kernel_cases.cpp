@@ -274,6 +274,39 @@ TEST_F(TcpInterop, TachyonPingsKernel) {
     EXPECT_GE(node_->stack().counters().arp_resolved, 1u) << "Tachyon resolved the kernel by ARP";
 }
 
+// `ping -s 3000` both ways over a 1,500-byte link: the echoes go in IPv4 fragments and each side
+// reassembles the other's (Tachyon answers a fragmented request in fragments, as Linux does).
+TEST_F(TcpInterop, PingsOverTheMtuBothWays) {
+    if (const std::string why = env_->fragments_not_delivered(); !why.empty()) GTEST_SKIP() << why;
+    ASSERT_TRUE(start());
+    std::string error;
+    auto ping = ChildProcess::spawn({"ip", "netns", "exec", env_->netns(), "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2",
+                                     "-s", "3000", me_text()},
+                                    error);
+    ASSERT_TRUE(ping) << error;
+    EXPECT_TRUE(node_->run_until([&] { return ping->exit_status().has_value(); }, 15s));
+    EXPECT_EQ(ping->exit_status().value_or(-1), 0) << ping->transcript();
+    EXPECT_NE(ping->stdout_text().find("2 received"), std::string::npos) << ping->transcript();
+    constexpr uint16_t kIdent = 0x7480;
+    ASSERT_TRUE(node_->stack().icmp().send_ping(env_->kernel_ip(), kIdent, 1, 3000).ok());
+    const bool answered = node_->run_until(
+        [&] {
+            while (auto r = node_->stack().icmp().pop_echo_reply()) {
+                if (r->ident == kIdent && r->seq_no == 1) {
+                    EXPECT_EQ(r->payload_len, 3000);
+                    EXPECT_TRUE(r->payload_ok) << "echo reply payload differs";
+                    return true;
+                }
+            }
+            return false;
+        },
+        5s);
+    EXPECT_TRUE(answered) << "no reply to Tachyon's 3,000-byte ping";
+    const StackCounters& c = node_->stack().counters();
+    EXPECT_GE(c.frag_reassembled, 3u);  // two requests and one reply from the kernel
+    EXPECT_GE(c.frag_tx, 9u);           // two replies and one request, three fragments each
+}
+
 // ---- bulk transfers, options -------------------------------------------------------------------
 
 TEST_F(TcpInterop, KernelClientMoves10MiBEachWay) {

@@ -33,6 +33,57 @@ TEST_F(IcmpTest, EchoRequestGetsReplyWithSameIdentSeqAndPayload) {
     EXPECT_EQ(counters().icmp_echo_reply_tx, 5u);
 }
 
+// As Linux: a ping larger than the MTU goes in IPv4 fragments, and a fragmented echo request is
+// answered in fragments (`ping -s 3000` both ways).
+TEST_F(IcmpTest, EchoesOverTheMtuGoInFragmentsBothWays) {
+    learn_peer();
+    // Put the IP payloads of fragments back together, checking what makes them one datagram.
+    const auto joined = [](const std::vector<Decoded>& frames) {
+        Bytes d;
+        for (size_t i = 0; i < frames.size(); ++i) {
+            EXPECT_TRUE(frames[i].ip && frames[i].ip_checksum_ok);
+            if (!frames[i].ip) return d;
+            EXPECT_EQ(frames[i].ip->ident, frames[0].ip->ident);
+            EXPECT_EQ(frames[i].ip->fragment_offset, d.size());
+            EXPECT_EQ(frames[i].ip->more_fragments, i + 1 < frames.size());
+            EXPECT_FALSE(frames[i].ip->dont_fragment);
+            d.insert(d.end(), frames[i].l4.begin(), frames[i].l4.end());
+        }
+        return d;
+    };
+    ASSERT_TRUE(stack_->icmp().send_ping(kPeerIp, 7, 1, 3000).ok());
+    stack_->poll();
+    Bytes request = joined(frames_out());
+    ASSERT_EQ(request.size(), 3008u);
+    const Parsed<Icmpv4Repr> echo = Icmpv4Repr::parse(Icmpv4Packet(request));
+    ASSERT_TRUE(echo.ok()) << "the checksum covers the whole message";
+    EXPECT_EQ(echo->type, Icmpv4Type::kEchoRequest);
+    EXPECT_EQ(echo->seq_no, 1);
+    EXPECT_TRUE(IcmpLayer::has_pattern(echo->data));
+    EXPECT_EQ(stack_->icmp().send_ping(kPeerIp, 7, 2, IcmpLayer::kMaxPayload + 1).code(), EMSGSIZE);
+
+    // The peer's 2,000-byte echo request in two fragments.
+    const Bytes msg = icmp_message({Icmpv4Type::kEchoRequest, 0, 0x4242, 9, pattern_bytes(2000, 3)});
+    const std::span<const std::byte> whole(msg);
+    inject(eth_frame(kOurMac, kPeerMac, 0x0800,
+                     ipv4_packet({.src_addr = kPeerIp, .dst_addr = kOurIp, .protocol = 1, .ident = 99,
+                                  .dont_fragment = false, .more_fragments = true},
+                                 whole.first(1480))));
+    inject(eth_frame(kOurMac, kPeerMac, 0x0800,
+                     ipv4_packet({.src_addr = kPeerIp, .dst_addr = kOurIp, .protocol = 1, .ident = 99,
+                                  .dont_fragment = false, .fragment_offset = 1480},
+                                 whole.subspan(1480))));
+    Bytes reply = joined(frames_out());
+    ASSERT_EQ(reply.size(), msg.size());
+    const Parsed<Icmpv4Repr> answer = Icmpv4Repr::parse(Icmpv4Packet(reply));
+    ASSERT_TRUE(answer.ok());
+    EXPECT_EQ(answer->type, Icmpv4Type::kEchoReply);
+    EXPECT_EQ(answer->ident, 0x4242);
+    EXPECT_EQ(to_bytes(answer->data), pattern_bytes(2000, 3));
+    EXPECT_EQ(counters().frag_tx, 5u);
+    EXPECT_EQ(stack_->pool().in_use(), 0u);
+}
+
 TEST_F(IcmpTest, EchoRequestToBroadcastIsIgnored) {
     learn_peer();
     const Bytes msg = icmp_message({Icmpv4Type::kEchoRequest, 0, 1, 1, {}});
@@ -145,7 +196,7 @@ TEST_F(IcmpTest, EchoReplyQueueIsBounded) {
 }
 
 TEST_F(IcmpTest, SendPingErrors) {
-    EXPECT_EQ(stack_->icmp().send_ping(kPeerIp, 1, 1, 1500 - 20 - 8 + 1).code(), EMSGSIZE);
+    EXPECT_EQ(stack_->icmp().send_ping(kPeerIp, 1, 1, IcmpLayer::kMaxPayload + 1).code(), EMSGSIZE);
     EXPECT_EQ(stack_->icmp().send_ping(Ipv4Address::from_octets(8, 8, 8, 8), 1, 1, 8).code(), EHOSTUNREACH);
     EXPECT_EQ(stack_->pool().in_use(), 0u);
 }

@@ -307,7 +307,7 @@ void emit_header(TcpPlainHeader& h, std::span<std::byte> frame, size_t, size_t l
 // them fit). Returns the payload bytes sent, nullopt when no packet.
 template <class Header>
 std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, RouteCache* route, Header& h, const ByteRing* data,
-                                         size_t data_offset, size_t len) {
+                                         size_t data_offset, size_t len, IpFields fields) {
     Packet pkt = host_.alloc_tx();
     if (!pkt) {
         ++counters_.tx_alloc_failures;
@@ -332,7 +332,8 @@ std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, RouteCache* route, H
         ip.ttl = route->ttl;
         ip.dscp_ecn = route->tos;
     } else {
-        ip.ttl = host_.default_ttl();  // RSTs, SYN cookies and TIME-WAIT records' ACKs
+        ip.ttl = fields.ttl != 0 ? fields.ttl : host_.default_ttl();
+        ip.dscp_ecn = fields.tos;
     }
     host_.send_ipv4(std::move(pkt), ip, route);
     ++counters_.segments_sent;
@@ -340,8 +341,8 @@ std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, RouteCache* route, H
 }
 
 template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, RouteCache*, TcpRepr&, const ByteRing*, size_t,
-                                                  size_t);
+                                                  size_t, IpFields);
 template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, RouteCache*, TcpPlainHeader&, const ByteRing*,
-                                                  size_t, size_t);
+                                                  size_t, size_t, IpFields);
 
 }  // namespace tachyon

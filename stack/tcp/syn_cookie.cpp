@@ -31,7 +31,8 @@ void TcpLayer::send_cookie_syn_ack(TcpListener& l, const TcpTuple& t, const TcpR
     }
     l.cookies_sent = true;
     l.last_cookie = now;
-    if (transmit(t, nullptr, r, nullptr, 0, 0)) ++counters_.syn_cookies_sent;
+    // The listener's IP_TTL and IP_TOS, which the connection would have had (Linux keeps its TOS).
+    if (transmit(t, nullptr, r, nullptr, 0, 0, {cfg.ttl, cfg.tos})) ++counters_.syn_cookies_sent;
 }
 
 // An ACK to the listener that may carry a cookie: true when it did (the connection now exists,

@@ -310,11 +310,17 @@ private:
     uint16_t window_field(TcpConnection& c, bool syn);
     uint32_t tsval(const TcpConnection& c) const { return tsval(c.tcb.ts_offset); }
     uint32_t tsval(uint32_t ts_offset) const;  // TSval now with this offset
+    // IP_TTL and IP_TOS of a segment sent without a route cache (ttl 0: the stack's TTL).
+    struct IpFields {
+        uint8_t ttl = 0;
+        uint8_t tos = 0;
+    };
     // Header: TcpRepr or TcpPlainHeader (instantiated in sender.cpp).
-    // route: the connection's cache, nullptr for segments of no connection (RST, SYN cookie).
+    // route: the connection's cache, whose TTL and TOS the segment takes; nullptr for segments of
+    // no connection slot (RST, SYN cookie, TIME-WAIT record), which take `fields`.
     template <class Header>
     std::optional<size_t> transmit(const TcpTuple& t, RouteCache* route, Header& h, const ByteRing* data,
-                                   size_t data_offset, size_t len);
+                                   size_t data_offset, size_t len, IpFields fields = {});
     bool allow_challenge_ack();
 
     // timers.cpp.

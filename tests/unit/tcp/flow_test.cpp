@@ -205,6 +205,26 @@ TEST_F(Cookies, HandshakeCompletesWithAFullSynQueueAndOptionsSurvive) {
     send(seg({.seq = kPeerIss + 3, .ack = cookie + 3, .ts = TcpTimestamp{5558, tsval + 30}}));
 }
 
+// A SYN,ACK answered with a cookie carries the listener's IP_TTL and IP_TOS, as the SYN,ACK of a
+// connection slot does.
+TEST_F(Cookies, ACookiesSynAckCarriesTheListenersTtlAndTos) {
+    TcpConnConfig cfg = conn_config(kServerIss);
+    cfg.ttl = 9;
+    cfg.tos = 0x28;
+    auto l = tcp().listen({kLocalIp, kLocalPort}, 8, cfg);
+    ASSERT_TRUE(l.ok());
+    send(seg({.flags = kSyn, .seq = 7000, .mss = 1460, .src_port = 1111}));
+    const Captured slot = expect(is_tcp({.flags = kSyn | kAck, .seq = kServerIss, .ack = 7001}));
+    send(seg({.flags = kSyn, .seq = kPeerIss, .mss = 1400}));
+    const Captured cookie = expect(is_tcp({.flags = kSyn | kAck, .ack = kPeerIss + 1}));
+    EXPECT_EQ(counters().syn_cookies_sent, 1u);
+    for (const Captured* c : {&slot, &cookie}) {
+        EXPECT_EQ(c->ip.ttl, 9);
+        EXPECT_EQ(c->ip.dscp_ecn, 0x28);
+    }
+    ASSERT_TRUE(tcp().close_listener(l.value()).ok());
+}
+
 TEST_F(Cookies, CookieExpiresAfterTwoPeriods) {
     listen();
     send(seg({.flags = kSyn, .seq = 7000, .mss = 1460, .src_port = 1111}));

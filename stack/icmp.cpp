@@ -142,14 +142,15 @@ int IcmpLayer::send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool 
                       .ttl = core_.ttl,
                       .dscp_ecn = dscp,
                       .dont_fragment = dont_fragment};
-    if (icmp.buffer_len() > out_.max_payload()) {
+    const uint16_t mtu = core_.path_mtus.get(dst, out_.mtu(), core_.now);
+    if (Ipv4Repr::buffer_len() + icmp.buffer_len() > mtu) {
         // The header alone, its checksum over the whole message; the data stays where it is.
         std::array<std::byte, Icmpv4Packet::kHeaderLen> header{};
         Icmpv4Packet view(header);
         Icmpv4Repr{icmp.type, icmp.code, icmp.ident, icmp.seq_no, {}, icmp.next_hop_mtu}.emit(view);
         view.set_checksum(0);
         view.set_checksum(checksum_finish(checksum_partial(icmp.data, checksum_partial(header))));
-        return out_.send_fragmented(header, icmp.data, ip);
+        return out_.send_fragmented(header, icmp.data, ip, mtu);
     }
     Packet pkt = core_.alloc_tx();
     if (!pkt) return ENOBUFS;

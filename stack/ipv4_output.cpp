@@ -64,14 +64,14 @@ int Ipv4Output::send(Packet pkt, const Ipv4Repr& ip, RouteCache* cache) {
 }
 
 int Ipv4Output::send_fragmented(std::span<const std::byte> header, std::span<const std::byte> payload,
-                                const Ipv4Repr& ip) {
+                                const Ipv4Repr& ip, uint16_t mtu) {
     const std::optional<Route> r = route(ip.dst_addr);
     if (!r) {
         ++core_.counters.no_route;
         return EHOSTUNREACH;
     }
     const size_t total = header.size() + payload.size();
-    const size_t piece = max_payload() & ~size_t{7};  // offsets count 8-byte units
+    const size_t piece = (std::min<size_t>(mtu, core_.caps.mtu) - Ipv4Repr::buffer_len()) & ~size_t{7};  // 8-byte units
     const size_t count = piece == 0 ? 0 : (total + piece - 1) / piece;
     if (total + Ipv4Repr::buffer_len() > 65535 || count == 0 || count > kMaxFragments) {
         ++core_.counters.tx_too_big;

@@ -43,12 +43,14 @@ public:
     // A datagram larger than the MTU, in fragments (RFC 791 section 3.2; RFC 1122 3.3.3: "MAY"),
     // as Linux fragments a UDP datagram with IP_PMTUDISC_WANT: `header` (the transport header,
     // its checksum over the whole datagram already in it, in software: a device offload would sum
-    // one fragment) and `payload` are cut into pieces of the MTU's payload rounded down to 8 bytes,
+    // one fragment) and `payload` are cut into pieces of `mtu`'s payload (the link's, or a smaller
+    // path MTU) rounded down to 8 bytes,
     // sharing one identification, DF clear, MF on all but the last. Every buffer is taken before
     // the first fragment goes: ENOBUFS sends none. EMSGSIZE above 65,535 bytes in all or above
     // kMaxFragments pieces; EHOSTUNREACH without a route.
     static constexpr size_t kMaxFragments = 64;  // 65,535 bytes at MTU 1,500 take 45
-    int send_fragmented(std::span<const std::byte> header, std::span<const std::byte> payload, const Ipv4Repr& ip);
+    int send_fragmented(std::span<const std::byte> header, std::span<const std::byte> payload, const Ipv4Repr& ip,
+                        uint16_t mtu);
 
     ChecksumMode l4_checksum_mode() const {
         return core_.caps.tx_l4_checksum ? ChecksumMode::kOffload : ChecksumMode::kCompute;

@@ -19,6 +19,10 @@ class PathMtuCache {
 public:
     static constexpr size_t kEntries = 64;
     static constexpr Duration kLifetime = Duration::from_secs(600);
+    // Linux's ip_rt_min_pmtu: a router asking for less, or naming no MTU at all (one older than
+    // RFC 1191, section 5), takes a path down to this and no further.
+    static constexpr uint16_t kMinMtu = 552;
+    static uint16_t clamp(uint16_t next_hop_mtu) { return next_hop_mtu < kMinMtu ? kMinMtu : next_hop_mtu; }
 
     // The MTU towards dst: the one learnt while it lasts, else link_mtu.
     uint16_t get(Ipv4Address dst, uint16_t link_mtu, Instant now) const {

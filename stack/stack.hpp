@@ -11,7 +11,6 @@
 
 #include "lib/device.hpp"
 #include "lib/result.hpp"
-#include "stack/path_mtu_cache.hpp"
 #include "stack/arp.hpp"
 #include "stack/counters.hpp"
 #include "stack/icmp.hpp"
@@ -70,8 +69,8 @@ public:
     std::optional<Ipv4Address> source_for(Ipv4Address dst) const override;
     bool is_local(Ipv4Address a) const override { return a == core_.cidr.address; }
     uint16_t mtu() const override { return out_.mtu(); }
-    uint16_t path_mtu(Ipv4Address dst) const override { return path_mtus_.get(dst, out_.mtu(), core_.now); }
-    void lower_path_mtu(Ipv4Address dst, uint16_t mtu) override { path_mtus_.lower(dst, mtu, core_.now); }
+    uint16_t path_mtu(Ipv4Address dst) const override { return core_.path_mtus.get(dst, out_.mtu(), core_.now); }
+    void lower_path_mtu(Ipv4Address dst, uint16_t mtu) override { core_.path_mtus.lower(dst, mtu, core_.now); }
     uint8_t default_ttl() const override { return core_.ttl; }
 
 private:
@@ -88,7 +87,6 @@ private:
     // The registered handlers of handlers_, for end_turn() on every poll without a 256-entry scan.
     std::vector<IpProtocolHandler*> transports_;
     Ipv4Input in_;
-    PathMtuCache path_mtus_;
     bool announce_at_start_;
     bool started_ = false;
     // The receive burst lives here rather than on poll()'s stack: 32 handles built and destroyed

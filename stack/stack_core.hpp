@@ -10,6 +10,7 @@
 #include "lib/random.hpp"
 #include "lib/time.hpp"
 #include "lib/timer_wheel.hpp"
+#include "stack/path_mtu_cache.hpp"
 #include "stack/counters.hpp"
 #include "stack/stack_config.hpp"
 #include "stack/tx_queue.hpp"
@@ -59,6 +60,7 @@ struct StackCore {
     PacketPool pool;
     StackCounters counters;
     TxQueue tx;
+    PathMtuCache path_mtus;  // what "fragmentation needed" taught, for TCP's MSS and UDP's fragments
     const BufferOwner* reassembly = nullptr;  // set by the Stack
 
 private:

@@ -104,7 +104,11 @@ Result<void> UdpLayer::send_to(UdpSocketId id, UdpEndpoint to, std::span<const s
         return Result<void>::fail(EHOSTUNREACH);
     }
     core_.refresh_now();
-    if (payload.size() > max_payload()) return send_fragmented(*s, to, payload, options);
+    // Over the path's MTU (the link's, or less where "fragmentation needed" said so): fragments.
+    const uint16_t mtu = core_.path_mtus.get(to.addr, out_.mtu(), core_.now);
+    if (Ipv4Repr::buffer_len() + UdpDatagram::kHeaderLen + payload.size() > mtu) {
+        return send_fragmented(*s, to, payload, options, mtu);
+    }
     Packet pkt = core_.alloc_tx();
     if (!pkt) return Result<void>::fail(ENOBUFS);
     const UdpRepr udp{s->local.port, to.port, payload};
@@ -146,7 +150,7 @@ Result<void> UdpLayer::transmit(Packet datagram, UdpEndpoint to, const UdpTxOpti
 // Over the MTU: the header with the checksum of the whole datagram, computed here (a device's
 // offload would sum only the first fragment), then IPv4 cuts it into fragments.
 Result<void> UdpLayer::send_fragmented(const Socket& s, UdpEndpoint to, std::span<const std::byte> payload,
-                                       const UdpTxOptions& options) {
+                                       const UdpTxOptions& options, uint16_t mtu) {
     const auto len = static_cast<uint16_t>(UdpDatagram::kHeaderLen + payload.size());
     std::array<std::byte, UdpDatagram::kHeaderLen> header{};
     wire::store_be16(header.data(), s.local.port);
@@ -156,7 +160,7 @@ Result<void> UdpLayer::send_fragmented(const Socket& s, UdpEndpoint to, std::spa
     sum = checksum_partial(payload, checksum_partial(header, sum));
     const uint16_t c = checksum_finish(sum);
     wire::store_be16(header.data() + 6, c == 0 ? 0xffff : c);  // zero would mean "none" (RFC 768)
-    const int err = out_.send_fragmented(header, payload, ip_header(to, options));
+    const int err = out_.send_fragmented(header, payload, ip_header(to, options), mtu);
     if (err != 0) return Result<void>::fail(err);
     ++core_.counters.udp_tx;
     return {};
@@ -197,6 +201,10 @@ Result<UdpPacket> UdpLayer::take(UdpSocketId id) {
 }
 
 void UdpLayer::icmp_error(const IcmpError& error) {
+    // RFC 1191: later datagrams to the host go in fragments that fit (Linux's ipv4_sk_update_pmtu).
+    if (error.fragmentation_needed()) {
+        core_.path_mtus.lower(error.remote, PathMtuCache::clamp(error.next_hop_mtu), core_.now);
+    }
     // The quoted header: source port, destination port (RFC 768).
     const uint16_t port = wire::load_be16(error.transport.data());
     const UdpEndpoint to{error.remote, wire::load_be16(error.transport.data() + 2)};

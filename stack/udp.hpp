@@ -1,7 +1,8 @@
 // UDP (RFC 768) at the stack level: a fixed table of sockets, each bound to a local port with a
 // bounded queue of received datagrams; sending to (address, port). The socket API builds on this.
 // Errors are errno values: EADDRINUSE, EADDRNOTAVAIL, EMSGSIZE, EHOSTUNREACH, ENOBUFS, EAGAIN, EBADF.
-// A datagram larger than the MTU is sent in IPv4 fragments.
+// A datagram larger than the path's MTU (the link's, or a smaller one "fragmentation needed"
+// taught, PathMtuCache) is sent in IPv4 fragments.
 //
 // Zero-copy both ways: a received datagram is kept as the Packet it arrived in (trimmed to its
 // payload) and take() hands that Packet out; send_packet() puts the header in front of a payload
@@ -64,7 +65,7 @@ public:
     Result<UdpSocketId> bind(UdpEndpoint local);
     Result<void> close(UdpSocketId id);
     // The largest datagram payload: 65,535 bytes less the IPv4 and UDP headers. Above
-    // max_payload() it goes in IPv4 fragments (as Linux with IP_PMTUDISC_WANT).
+    // the path's MTU it goes in IPv4 fragments (as Linux with IP_PMTUDISC_WANT).
     static constexpr size_t kMaxDatagramPayload = 65535 - 20 - UdpDatagram::kHeaderLen;
 
     // One datagram to `to`, from the socket's port.
@@ -131,7 +132,7 @@ private:
     void port_unreachable(const Ipv4Repr& ip, size_t ip_header_len, Packet& pkt);
     Result<void> transmit(Packet datagram, UdpEndpoint to, const UdpTxOptions& options);
     Result<void> send_fragmented(const Socket& s, UdpEndpoint to, std::span<const std::byte> payload,
-                                 const UdpTxOptions& options);
+                                 const UdpTxOptions& options, uint16_t mtu);
     Ipv4Repr ip_header(UdpEndpoint to, const UdpTxOptions& options) const;
 
     StackCore& core_;

@@ -5,6 +5,7 @@
 // it to report if it later times out (routing may recover; Linux calls these soft errors).
 #include <algorithm>
 
+#include "stack/path_mtu_cache.hpp"
 #include "stack/tcp/tcp_layer.hpp"
 #include "stack/wire/bytes.hpp"
 
@@ -12,9 +13,6 @@ namespace tachyon {
 
 namespace {
 
-// Linux's ip_rt_min_pmtu (552): a router asking for less, or naming no MTU at all (a router older
-// than RFC 1191, section 5), takes the connection down to this and no further.
-constexpr uint32_t kMinPathMtu = 552;
 constexpr uint32_t kIpAndTcpHeaders = 40;
 
 }  // namespace
@@ -76,7 +74,7 @@ void TcpLayer::icmp_error(const IcmpError& e) {
 // reduction: nothing says the path is congested. The Loss state keeps the next ACKs from taking
 // those losses for congestion and ends when everything sent before is acknowledged.
 void TcpLayer::reduce_path_mtu(TcpConnection& c, uint16_t next_hop_mtu) {
-    const uint32_t mtu = std::max<uint32_t>(next_hop_mtu, kMinPathMtu);
+    const uint32_t mtu = PathMtuCache::clamp(next_hop_mtu);
     if (mtu < host_.path_mtu(c.tuple.remote_addr)) host_.lower_path_mtu(c.tuple.remote_addr, static_cast<uint16_t>(mtu));
     if (!is_synchronized(c.state)) return;  // no MSS yet: the handshake takes the path's
     const uint32_t mss = mtu - kIpAndTcpHeaders - c.tcb.fixed_option_len();

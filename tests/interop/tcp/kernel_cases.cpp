@@ -109,6 +109,35 @@ protected:
         return l;
     }
 
+    // kernel_peer.py's UDP echo on kKernelPort in namespace ns, bound; nullptr (a failure) if not.
+    std::unique_ptr<ChildProcess> udp_echo(const std::string& ns) {
+        std::string error;
+        auto peer = spawn_kernel_peer(ns, {"udp-echo", "--port", port_text(kKernelPort), "--timeout", "10"}, error);
+        EXPECT_TRUE(peer) << error;
+        if (!peer) return nullptr;
+        auto bound = await_event(*node_, *peer, "udp-bound", kShortTimeout);
+        const bool ok = bound && bound->str("event") == "udp-bound";
+        EXPECT_TRUE(ok) << peer->transcript();
+        return ok ? std::move(peer) : nullptr;
+    }
+
+    // A Tachyon UDP socket connected to the echo at host, blocking for at most 10 s.
+    Socket udp_socket_to(Ipv4Address host) {
+        Socket u = node_->sockets().socket(AF_INET, SOCK_DGRAM);
+        u.settimeout(Duration::from_secs(10));
+        u.connect({host, kKernelPort});
+        return u;
+    }
+
+    // The echo's report: it got `datagram` whole, and exited.
+    void expect_echoed(ChildProcess& peer, const std::vector<std::byte>& datagram) {
+        auto echoed = await_event(*node_, peer, "udp-echoed", kShortTimeout);
+        ASSERT_TRUE(echoed && echoed->str("event") == "udp-echoed") << peer.transcript();
+        EXPECT_EQ(echoed->num("len"), static_cast<long long>(datagram.size()));
+        EXPECT_EQ(echoed->str("sha"), Sha256::hex_of(datagram)) << "the kernel received other bytes";
+        EXPECT_EQ(peer.wait(5000ms), 0);
+    }
+
     // Waits for the kernel peer's listener, then connects to it (at `host`: the kernel's address
     // unless given).
     std::optional<Socket> connect_to_kernel(ChildProcess& peer, std::optional<Ipv4Address> host = std::nullopt) {
@@ -548,13 +577,9 @@ TEST_F(TcpInterop, TachyonUdpToAClosedKernelPortGetsEconnrefused) {
 TEST_F(TcpInterop, UdpDatagramsOverTheMtuCrossInFragmentsBothWays) {
     if (const std::string why = env_->fragments_not_delivered(); !why.empty()) GTEST_SKIP() << why;
     ASSERT_TRUE(start());
-    auto peer = kernel_peer({"udp-echo", "--port", port_text(kKernelPort), "--timeout", "10"});
+    auto peer = udp_echo(env_->netns());
     ASSERT_TRUE(peer);
-    auto bound = await_event(*node_, *peer, "udp-bound", kShortTimeout);
-    ASSERT_TRUE(bound && bound->str("event") == "udp-bound") << peer->transcript();
-    Socket u = node_->sockets().socket(AF_INET, SOCK_DGRAM);
-    u.settimeout(Duration::from_secs(10));
-    u.connect({env_->kernel_ip(), kKernelPort});
+    Socket u = udp_socket_to(env_->kernel_ip());
     const std::vector<std::byte> datagram = test_data(9000, 91);
     ASSERT_EQ(u.send(datagram).value(), datagram.size());
     std::vector<std::byte> buf(65536);
@@ -562,13 +587,9 @@ TEST_F(TcpInterop, UdpDatagramsOverTheMtuCrossInFragmentsBothWays) {
     ASSERT_TRUE(r.ok()) << r.error().message() << "\n" << peer->transcript();
     EXPECT_EQ(r->len, datagram.size());
     EXPECT_TRUE(std::equal(datagram.begin(), datagram.end(), buf.begin())) << "the echo differs";
-    auto echoed = await_event(*node_, *peer, "udp-echoed", kShortTimeout);
-    ASSERT_TRUE(echoed && echoed->str("event") == "udp-echoed") << peer->transcript();
-    EXPECT_EQ(echoed->num("len"), 9000);
-    EXPECT_EQ(echoed->str("sha"), Sha256::hex_of(datagram)) << "the kernel reassembled other bytes";
+    expect_echoed(*peer, datagram);
     EXPECT_EQ(node_->stack().counters().frag_tx, 7u);  // 9,008 bytes in pieces of 1,480
     EXPECT_EQ(node_->stack().counters().frag_reassembled, 1u);
-    EXPECT_EQ(peer->wait(5000ms), 0);
 }
 
 // Path MTU discovery (RFC 1191): the kernel routes Tachyon's connection to a host behind it over a
@@ -616,6 +637,30 @@ TEST_F(TcpInterop, TachyonFindsTheSmallerPathMtuOfARouteThroughTheKernel) {
         if (seg.sport == second_port && seg.payload_len > 1228) ++second_large;
     }
     EXPECT_EQ(second_large, 0u);
+}
+
+// RFC 1191 for UDP, as Linux: a 1,400-byte datagram (DF set) to the host behind the kernel's
+// 1,280-byte route draws "fragmentation needed"; the connected socket reports EMSGSIZE once, and
+// the same datagram sent again goes in fragments that fit and is echoed whole.
+TEST_F(TcpInterop, UdpLearnsThePathMtuFromTheKernelAsARouter) {
+    std::string error;
+    auto far = HostBehindRouter::create(env_->netns(), 1280, error);
+    ASSERT_TRUE(far) << error;
+    ASSERT_TRUE(start(std::nullopt, env_->kernel_ip()));
+    auto peer = udp_echo(far->netns());
+    ASSERT_TRUE(peer);
+    Socket u = udp_socket_to(far->address());
+    const std::vector<std::byte> datagram = test_data(1400, 92);
+    ASSERT_EQ(u.send(datagram).value(), datagram.size());
+    std::vector<std::byte> buf(2048);
+    EXPECT_EQ(u.recv(buf).code(), EMSGSIZE) << "the router's fragmentation needed";
+    ASSERT_EQ(u.send(datagram).value(), datagram.size());
+    const Result<Received> r = u.recvfrom(buf);
+    ASSERT_TRUE(r.ok()) << r.error().message() << "\n" << peer->transcript();
+    EXPECT_EQ(r->len, datagram.size());
+    EXPECT_TRUE(std::equal(datagram.begin(), datagram.end(), buf.begin()));
+    expect_echoed(*peer, datagram);
+    EXPECT_EQ(node_->stack().counters().frag_tx, 2u);  // 1,408 bytes in pieces of 1,256
 }
 
 // ---- loss ----------------------------------------------------------------------------------------

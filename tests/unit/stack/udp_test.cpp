@@ -139,6 +139,31 @@ TEST_F(UdpTest, DatagramsOverTheMtuGoInFragments) {
     EXPECT_EQ(stack_->pool().in_use(), 0u);
 }
 
+// RFC 1191 for UDP, as Linux: "fragmentation needed" about one of our datagrams (DF set) lowers
+// the host's path MTU, and later datagrams to it go in fragments that fit; others are unchanged.
+TEST_F(UdpTest, FragmentationNeededCutsLaterDatagramsToThePathMtu) {
+    learn_peer();
+    const UdpSocketId s = bind(5000);
+    const Bytes ours = ipv4_packet({.src_addr = kOurIp, .dst_addr = kPeerIp, .protocol = 17},
+                                   udp_datagram(kOurIp, kPeerIp, 5000, 53, pattern_bytes(1400)));
+    inject(icmp_frame({.type = Icmpv4Type::kDstUnreachable, .code = 4, .data = Bytes(ours.begin(), ours.begin() + 28),
+                       .next_hop_mtu = 1000}));
+    EXPECT_EQ(counters().udp_icmp_errors, 1u);
+    ASSERT_TRUE(stack_->udp().send_to(s, {kPeerIp, 53}, pattern_bytes(1400)).ok());
+    ASSERT_TRUE(stack_->udp().send_to(s, {kPeerIp, 53}, pattern_bytes(900)).ok());  // fits: whole, DF
+    stack_->poll();
+    const auto out = frames_out();
+    ASSERT_EQ(out.size(), 3u);
+    ASSERT_TRUE(out[0].ip && out[1].ip && out[2].ip);
+    EXPECT_EQ(out[0].ip->payload_len, 976u);  // (1000 - 20) rounded down to 8
+    EXPECT_TRUE(out[0].ip->more_fragments);
+    EXPECT_EQ(out[1].ip->payload_len, 1408u - 976u);
+    EXPECT_EQ(out[1].ip->fragment_offset, 976u);
+    EXPECT_TRUE(out[2].ip->dont_fragment);
+    EXPECT_EQ(out[2].ip->payload_len, 908u);
+    EXPECT_EQ(counters().frag_tx, 2u);
+}
+
 TEST_F(UdpTest, SendErrors) {
     const UdpSocketId s = bind(5000);
     const size_t max = 1500 - 20 - 8;

@@ -307,7 +307,7 @@ void emit_header(TcpPlainHeader& h, std::span<std::byte> frame, size_t, size_t l
 // them fit). Returns the payload bytes sent, nullopt when no packet.
 template <class Header>
 std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, RouteCache* route, Header& h, const ByteRing* data,
-                                         size_t data_offset, size_t len, IpFields fields) {
+                                         size_t data_offset, size_t len, TcpIpFields fields) {
     Packet pkt = host_.alloc_tx();
     if (!pkt) {
         ++counters_.tx_alloc_failures;
@@ -341,8 +341,8 @@ std::optional<size_t> TcpLayer::transmit(const TcpTuple& t, RouteCache* route, H
 }
 
 template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, RouteCache*, TcpRepr&, const ByteRing*, size_t,
-                                                  size_t, IpFields);
+                                                  size_t, TcpIpFields);
 template std::optional<size_t> TcpLayer::transmit(const TcpTuple&, RouteCache*, TcpPlainHeader&, const ByteRing*,
-                                                  size_t, size_t, IpFields);
+                                                  size_t, size_t, TcpIpFields);
 
 }  // namespace tachyon

@@ -51,6 +51,13 @@ namespace tachyon {
 // The smallest window scale shift that describes the whole receive buffer (RFC 7323 2.3).
 uint8_t window_scale_for(uint32_t buffer);
 
+// IP_TTL and IP_TOS of a segment sent without a route cache (TcpLayer::transmit; ttl 0: the
+// stack's TTL).
+struct TcpIpFields {
+    uint8_t ttl = 0;
+    uint8_t tos = 0;
+};
+
 class TcpLayer final : public IpProtocolHandler {
 public:
     explicit TcpLayer(IpHost& host, const TcpConfig& config = {});
@@ -94,7 +101,7 @@ public:
 
     // STATUS (3.10.6). A stale handle reads as CLOSED.
     TcpState state(TcpHandle h) const;
-    int error(TcpHandle h) const;  // 0, ECONNREFUSED, ECONNRESET or ETIMEDOUT
+    int error(TcpHandle h) const;  // 0, ECONNREFUSED, ECONNRESET, ETIMEDOUT or an ICMP error's errno
     std::optional<TcpTuple> tuple(TcpHandle h) const;
     size_t receive_available(TcpHandle h) const;
     size_t send_space(TcpHandle h) const;
@@ -310,17 +317,12 @@ private:
     uint16_t window_field(TcpConnection& c, bool syn);
     uint32_t tsval(const TcpConnection& c) const { return tsval(c.tcb.ts_offset); }
     uint32_t tsval(uint32_t ts_offset) const;  // TSval now with this offset
-    // IP_TTL and IP_TOS of a segment sent without a route cache (ttl 0: the stack's TTL).
-    struct IpFields {
-        uint8_t ttl = 0;
-        uint8_t tos = 0;
-    };
     // Header: TcpRepr or TcpPlainHeader (instantiated in sender.cpp).
     // route: the connection's cache, whose TTL and TOS the segment takes; nullptr for segments of
     // no connection slot (RST, SYN cookie, TIME-WAIT record), which take `fields`.
     template <class Header>
     std::optional<size_t> transmit(const TcpTuple& t, RouteCache* route, Header& h, const ByteRing* data,
-                                   size_t data_offset, size_t len, IpFields fields = {});
+                                   size_t data_offset, size_t len, TcpIpFields fields = {});
     bool allow_challenge_ack();
 
     // timers.cpp.

@@ -106,7 +106,8 @@ void TcpLayer::rtx_timeout(TcpConnection& c) {
 }
 
 // SYN (SYN-SENT) or SYN,ACK (SYN-RECEIVED) lost: resend with backoff up to the limit, then
-// ETIMEDOUT (a passively opened child just goes, as Linux drops the request).
+// ETIMEDOUT or the soft ICMP error kept meanwhile (a passively opened child just goes, as Linux
+// drops the request).
 bool TcpLayer::handshake_timeout(TcpConnection& c) {
     const uint8_t limit = c.state == TcpState::kSynSent ? config_.syn_retries : config_.synack_retries;
     if (c.retries >= limit) {

@@ -253,15 +253,19 @@ TEST_F(TcpMemifTrusted, TenMiBEachWayWithoutChecksums) {
     ASSERT_TRUE(c) << error;
     size_t mine = 0;
     size_t theirs = 0;
+    size_t verifying = 0;
     for (const TcpSegment& seg : c->tcp) {
         if (!seg.whole) continue;
         ASSERT_EQ(seg.ip_checksum, 0) << seg.describe();
-        ASSERT_FALSE(seg.tcp_checksum_ok) << seg.describe();
         ASSERT_TRUE(seg.tcp_checksum_partial) << seg.describe();
+        // The pseudo-header sum is also the full checksum for about one segment in 65,535
+        // (2P + rest = 0 in one's complement): a 10 MiB run captures thousands of whole ACKs.
+        if (seg.tcp_checksum_ok) ++verifying;
         (seg.src == here_.address ? mine : theirs) += 1;
     }
     EXPECT_GT(mine, 100u);
     EXPECT_GT(theirs, 100u);
+    EXPECT_LE(verifying * 100, mine + theirs) << "a receiver that verified would drop nearly every segment";
 }
 
 }  // namespace

@@ -142,7 +142,7 @@ int IcmpLayer::send(const Icmpv4Repr& icmp, Ipv4Address dst, uint8_t dscp, bool 
                       .ttl = core_.ttl,
                       .dscp_ecn = dscp,
                       .dont_fragment = dont_fragment};
-    const uint16_t mtu = core_.path_mtus.get(dst, out_.mtu(), core_.now);
+    const uint16_t mtu = out_.path_mtu(dst);
     if (Ipv4Repr::buffer_len() + icmp.buffer_len() > mtu) {
         // The header alone, its checksum over the whole message; the data stays where it is.
         std::array<std::byte, Icmpv4Packet::kHeaderLen> header{};

@@ -42,8 +42,8 @@ public:
     // The largest IP packet that reaches dst: what "fragmentation needed" taught (PathMtuCache),
     // else mtu(). A connection's send MSS takes it.
     virtual uint16_t path_mtu(Ipv4Address dst) const = 0;
-    // "Fragmentation needed" said dst's path takes at most mtu (RFC 1191): kept for later
-    // connections.
+    // "Fragmentation needed" said dst's path takes at most mtu (RFC 1191; below 552 taken as 552):
+    // kept for later connections.
     virtual void lower_path_mtu(Ipv4Address dst, uint16_t mtu) = 0;
     // The TTL of packets that ask for none of their own (StackConfig::ttl).
     virtual uint8_t default_ttl() const = 0;

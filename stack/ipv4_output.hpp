@@ -44,8 +44,8 @@ public:
     // as Linux fragments a UDP datagram with IP_PMTUDISC_WANT: `header` (the transport header,
     // its checksum over the whole datagram already in it, in software: a device offload would sum
     // one fragment) and `payload` are cut into pieces of `mtu`'s payload (the link's, or a smaller
-    // path MTU) rounded down to 8 bytes,
-    // sharing one identification, DF clear, MF on all but the last. Every buffer is taken before
+    // path MTU, path_mtu()) rounded down to 8 bytes, sharing one identification, DF clear, MF on
+    // all but the last. Every buffer is taken before
     // the first fragment goes: ENOBUFS sends none. EMSGSIZE above 65,535 bytes in all or above
     // kMaxFragments pieces; EHOSTUNREACH without a route.
     static constexpr size_t kMaxFragments = 64;  // 65,535 bytes at MTU 1,500 take 45
@@ -56,6 +56,8 @@ public:
         return core_.caps.tx_l4_checksum ? ChecksumMode::kOffload : ChecksumMode::kCompute;
     }
     uint16_t mtu() const { return core_.caps.mtu; }
+    // The MTU towards dst: a smaller one "fragmentation needed" taught (StackCore::path_mtus), else mtu().
+    uint16_t path_mtu(Ipv4Address dst) const { return core_.path_mtus.get(dst, mtu(), core_.now); }
     size_t max_payload() const { return core_.caps.mtu > 20 ? core_.caps.mtu - 20u : 0u; }
 
 private:

@@ -33,8 +33,10 @@ public:
         return link_mtu;
     }
 
-    // dst takes at most mtu from now on; an MTU no smaller than the live one known is ignored.
-    void lower(Ipv4Address dst, uint16_t mtu, Instant now) {
+    // dst takes at most mtu (clamped) from now on; an MTU no smaller than the live one known is
+    // ignored.
+    void lower(Ipv4Address dst, uint16_t next_hop_mtu, Instant now) {
+        const uint16_t mtu = clamp(next_hop_mtu);
         Entry* slot = nullptr;
         for (size_t i = 0; i < used_ && slot == nullptr; ++i) {
             if (entries_[i].dst == dst) slot = &entries_[i];

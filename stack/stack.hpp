@@ -69,7 +69,7 @@ public:
     std::optional<Ipv4Address> source_for(Ipv4Address dst) const override;
     bool is_local(Ipv4Address a) const override { return a == core_.cidr.address; }
     uint16_t mtu() const override { return out_.mtu(); }
-    uint16_t path_mtu(Ipv4Address dst) const override { return core_.path_mtus.get(dst, out_.mtu(), core_.now); }
+    uint16_t path_mtu(Ipv4Address dst) const override { return out_.path_mtu(dst); }
     void lower_path_mtu(Ipv4Address dst, uint16_t mtu) override { core_.path_mtus.lower(dst, mtu, core_.now); }
     uint8_t default_ttl() const override { return core_.ttl; }
 

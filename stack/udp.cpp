@@ -105,7 +105,7 @@ Result<void> UdpLayer::send_to(UdpSocketId id, UdpEndpoint to, std::span<const s
     }
     core_.refresh_now();
     // Over the path's MTU (the link's, or less where "fragmentation needed" said so): fragments.
-    const uint16_t mtu = core_.path_mtus.get(to.addr, out_.mtu(), core_.now);
+    const uint16_t mtu = out_.path_mtu(to.addr);
     if (Ipv4Repr::buffer_len() + UdpDatagram::kHeaderLen + payload.size() > mtu) {
         return send_fragmented(*s, to, payload, options, mtu);
     }
@@ -200,22 +200,31 @@ Result<UdpPacket> UdpLayer::take(UdpSocketId id) {
     return UdpPacket{std::move(q.payload), q.from};
 }
 
+// The socket (index + 1) holding `port` for datagrams to addr, 0 when none: a socket bound to our
+// address does not see broadcasts (as on Linux).
+uint16_t UdpLayer::owner_of(uint16_t port, Ipv4Address addr) const {
+    const uint16_t owner = port_owner_[port];
+    if (owner == 0) return 0;
+    const Ipv4Address bound = sockets_[owner - 1u].local.addr;
+    return bound.is_unspecified() || bound == addr ? owner : 0;
+}
+
 void UdpLayer::icmp_error(const IcmpError& error) {
     // RFC 1191: later datagrams to the host go in fragments that fit (Linux's ipv4_sk_update_pmtu).
     if (error.fragmentation_needed()) {
-        core_.path_mtus.lower(error.remote, PathMtuCache::clamp(error.next_hop_mtu), core_.now);
+        core_.path_mtus.lower(error.remote, error.next_hop_mtu, core_.now);
     }
     // The quoted header: source port, destination port (RFC 768).
     const uint16_t port = wire::load_be16(error.transport.data());
     const UdpEndpoint to{error.remote, wire::load_be16(error.transport.data() + 2)};
-    const uint16_t owner = port_owner_[port];
-    const Socket* s = owner == 0 ? nullptr : &sockets_[owner - 1u];
-    if (s == nullptr || (!s->local.addr.is_unspecified() && s->local.addr != error.local)) {
+    const uint16_t owner = owner_of(port, error.local);
+    if (owner == 0) {
         ++core_.counters.udp_icmp_no_socket;
         return;
     }
     ++core_.counters.udp_icmp_errors;
-    if (error_hook_ != nullptr) error_hook_(error_ctx_, UdpSocketId{owner - 1u, s->generation}, to, icmp_error_meaning(error));
+    const UdpSocketId id{owner - 1u, sockets_[owner - 1u].generation};
+    if (error_hook_ != nullptr) error_hook_(error_ctx_, id, to, icmp_error_meaning(error));
 }
 
 void UdpLayer::input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt) {
@@ -229,10 +238,9 @@ void UdpLayer::input(const Ipv4Repr& ip, size_t ip_header_len, Packet pkt) {
         ++core_.counters.udp_bad_checksum;
         return;
     }
-    const uint16_t owner = port_owner_[d.dst_port()];
+    const uint16_t owner = owner_of(d.dst_port(), ip.dst_addr);
     Socket* s = owner == 0 ? nullptr : &sockets_[owner - 1u];
-    // A socket bound to our address does not see broadcasts (as on Linux).
-    if (s == nullptr || (!s->local.addr.is_unspecified() && s->local.addr != ip.dst_addr)) {
+    if (s == nullptr) {
         ++core_.counters.udp_no_port;
         port_unreachable(ip, ip_header_len, pkt);
         return;

@@ -134,6 +134,7 @@ private:
     Result<void> send_fragmented(const Socket& s, UdpEndpoint to, std::span<const std::byte> payload,
                                  const UdpTxOptions& options, uint16_t mtu);
     Ipv4Repr ip_header(UdpEndpoint to, const UdpTxOptions& options) const;
+    uint16_t owner_of(uint16_t port, Ipv4Address addr) const;
 
     StackCore& core_;
     Ipv4Output& out_;

@@ -249,13 +249,19 @@ void SocketLayer::on_tcp_released(void* ctx, uint32_t port_holder) {
     static_cast<SocketLayer*>(ctx)->ports_.release(port_holder);
 }
 
+// The open socket whose UDP socket is id, or kNone.
+uint32_t SocketLayer::udp_owner(UdpSocketId id) const {
+    if (id.index >= udp_owner_.size()) return PortTable::kNone;
+    const uint32_t owner = udp_owner_[id.index];
+    if (owner == PortTable::kNone) return owner;
+    const SocketSlot& s = slots_[owner];
+    return s.open && s.udp_open && s.udp == id ? owner : PortTable::kNone;
+}
+
 void SocketLayer::on_udp_rx(void* ctx, UdpSocketId id) {
     auto* self = static_cast<SocketLayer*>(ctx);
-    if (self->pollers_.empty() || id.index >= self->udp_owner_.size()) return;
-    const uint32_t owner = self->udp_owner_[id.index];
-    if (owner == PortTable::kNone) return;
-    const SocketSlot& s = self->slots_[owner];
-    if (s.open && s.udp_open && s.udp == id) self->mark(owner);
+    if (self->pollers_.empty()) return;
+    if (const uint32_t owner = self->udp_owner(id); owner != PortTable::kNone) self->mark(owner);
 }
 
 // Linux's __udp4_lib_err without IP_RECVERR: only a connected socket hears of an error, only of
@@ -263,11 +269,10 @@ void SocketLayer::on_udp_rx(void* ctx, UdpSocketId id) {
 // The next send or receive reports it once, as does SO_ERROR.
 void SocketLayer::on_udp_error(void* ctx, UdpSocketId id, UdpEndpoint to, const IcmpErrorMeaning& meaning) {
     auto* self = static_cast<SocketLayer*>(ctx);
-    if (!meaning.hard || id.index >= self->udp_owner_.size()) return;
-    const uint32_t owner = self->udp_owner_[id.index];
+    const uint32_t owner = meaning.hard ? self->udp_owner(id) : PortTable::kNone;
     if (owner == PortTable::kNone) return;
     SocketSlot& s = self->slots_[owner];
-    if (!s.open || !s.udp_open || s.udp != id || !s.peer || *s.peer != SocketAddress{to.addr, to.port}) return;
+    if (!s.peer || *s.peer != SocketAddress{to.addr, to.port}) return;
     s.sk_err = meaning.error;
     if (!self->pollers_.empty()) self->mark(owner);
 }

@@ -244,6 +244,7 @@ private:
     static void on_tcp_closed(void* ctx, const TcpConnection& c);
     static void on_tcp_released(void* ctx, uint32_t port_holder);
     static bool connect_port_usable(void* ctx, uint16_t port);
+    uint32_t udp_owner(UdpSocketId id) const;
     static void on_udp_rx(void* ctx, UdpSocketId id);
     static void on_udp_error(void* ctx, UdpSocketId id, UdpEndpoint to, const IcmpErrorMeaning& meaning);
 

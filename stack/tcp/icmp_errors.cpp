@@ -27,7 +27,6 @@ void TcpLayer::icmp_error(const IcmpError& e) {
         ++counters_.icmp_no_connection;
         return;
     }
-    const IcmpErrorMeaning meaning = icmp_error_meaning(e);
     if (c->passive && c->state == TcpState::kSynReceived) {
         // Our SYN,ACK. As Linux's tcp_req_err: only a host or network that is not there (or a
         // loop) drops the half-open child; for the rest the SYN,ACK retransmissions go on.
@@ -60,22 +59,22 @@ void TcpLayer::icmp_error(const IcmpError& e) {
         // Linux aborts an opening connection on every error: connect() fails now with it
         // (ECONNREFUSED, EHOSTUNREACH, ...) rather than after the SYN retries time out.
         ++counters_.icmp_aborts;
-        enter_closed(*c, meaning.error);
+        enter_closed(*c, icmp_error_meaning(e).error);
         finish(*c);
         return;
     }
-    c->soft_error = static_cast<uint8_t>(meaning.error);
+    c->soft_error = static_cast<uint8_t>(icmp_error_meaning(e).error);
 }
 
 // RFC 1191 section 6.3, as Linux's tcp_v4_mtu_reduced and tcp_simple_retransmit: the host keeps
 // the path's MTU for later connections (IpHost::lower_path_mtu), the MSS of every segment from now
-// on fits it; segments in flight that do not are lost (the router
-// dropped them) and are sent again at once, cut to the new size, without a congestion window
-// reduction: nothing says the path is congested. The Loss state keeps the next ACKs from taking
+// on fits it; segments in flight that do not are lost (the router dropped them) and are sent again
+// at once, cut to the new size, without a congestion window reduction: nothing says the path is
+// congested. The Loss state keeps the next ACKs from taking
 // those losses for congestion and ends when everything sent before is acknowledged.
 void TcpLayer::reduce_path_mtu(TcpConnection& c, uint16_t next_hop_mtu) {
+    host_.lower_path_mtu(c.tuple.remote_addr, next_hop_mtu);
     const uint32_t mtu = PathMtuCache::clamp(next_hop_mtu);
-    if (mtu < host_.path_mtu(c.tuple.remote_addr)) host_.lower_path_mtu(c.tuple.remote_addr, static_cast<uint16_t>(mtu));
     if (!is_synchronized(c.state)) return;  // no MSS yet: the handshake takes the path's
     const uint32_t mss = mtu - kIpAndTcpHeaders - c.tcb.fixed_option_len();
     if (mss >= c.tcb.snd_mss) return;  // RFC 1191: an MTU no smaller than ours says nothing new

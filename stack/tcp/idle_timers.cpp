@@ -88,7 +88,8 @@ void TcpLayer::arm_keepalive(TcpConnection& c) {
 
 // RFC 1122 4.2.3.6 as Linux: after `idle` without a segment from the peer, a probe
 // <SEQ=SND.NXT-1> every `interval`; `count` unanswered probes (or the user timeout) end the
-// connection with ETIMEDOUT (or the soft ICMP error it kept) and a RST. Outstanding data is the retransmission timer's business.
+// connection with ETIMEDOUT (or the soft ICMP error it kept) and a RST. Outstanding data is the
+// retransmission timer's business.
 void TcpLayer::keepalive_timeout(TcpConnection& c) {
     const TcpState s = c.state;
     if (!c.config.keepalive || !is_synchronized(s) || s == TcpState::kTimeWait) return;

@@ -1,7 +1,8 @@
-// The sender's side of an arriving ACK: the SACK scoreboard (RFC 2018), duplicate ACKs and fast
-// retransmit (RFC 5681 3.2), loss recovery by SACK (RFC 6675) or, without SACK, NewReno
-// (RFC 6582), limited transmit (RFC 3042, which falls out of "pipe": each duplicate ACK takes a
-// segment out of it) and the window growth the congestion control ops decide.
+// The sender's side of an arriving ACK: the SACK scoreboard (RFC 2018), loss detection by RACK-TLP
+// with SACK (RFC 8985, rack_tlp.cpp) or by duplicate ACKs without (RFC 5681 3.2), loss recovery
+// by SACK (RFC 6675) or, without SACK, NewReno (RFC 6582), limited transmit (RFC 3042, which
+// falls out of "pipe": each duplicate ACK takes a segment out of it) and the window growth the
+// congestion control ops decide.
 #include <algorithm>
 
 #include "stack/tcp/tcp_layer.hpp"
@@ -97,12 +98,16 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
             c.reno_dup_bytes = std::min(c.reno_dup_bytes + c.cc.mss, cap);
         }
     }
-    if (c.tcb.sack_ok && c.sb.sacked_segments() > 0) c.sb.mark_lost_rfc6675(config_.dupthresh, c.cc.mss);
+    if (c.tlp_active) {
+        const bool not_dup = acked > 0 || !seg.payload.empty() || c.tcb.snd_wnd != prior_wnd;
+        tlp_ack(c, seg, acked, sacked, flight, not_dup);
+    }
+    if (c.tcb.sack_ok && rack_update(c, rs) && !c.sb.empty()) rack_detect_loss(c);
     if (c.recovery == RecoveryState::kOpen && !c.sb.empty()) {
-        // RFC 6582 section 4.1: without SACK, duplicate ACKs of exactly "recover" may come from
-        // the previous recovery's retransmissions and start none.
-        const bool loss = (c.dupacks >= config_.dupthresh && (c.tcb.sack_ok || c.tcb.snd_una != c.recover)) ||
-                          (c.tcb.sack_ok && c.sb.lost_bytes() > 0);
+        // With SACK, RACK decided what is lost. Without, RFC 6582 section 4.1: duplicate ACKs of
+        // exactly "recover" may come from the previous recovery's retransmissions and start none.
+        const bool loss = c.tcb.sack_ok ? c.sb.lost_bytes() > 0
+                                        : c.dupacks >= config_.dupthresh && c.tcb.snd_una != c.recover;
         if (loss) {
             enter_fast_recovery(c, flight);
             return;
@@ -118,13 +123,23 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
 void TcpLayer::enter_fast_recovery(TcpConnection& c, uint32_t flight) {
     c.recovery = RecoveryState::kRecovery;
     c.recover = c.tcb.snd_nxt;
-    c.cc.ssthresh = c.cc_ops->ssthresh(c.cc, flight, host_.now());
-    // Without window inflation: pipe already discounts what duplicate ACKs and SACKs reported.
-    c.cc.cwnd = c.cc.ssthresh;
-    c.sb.mark_lost_record(0);  // fast retransmit of the first unacknowledged segment
+    reduce_cwnd(c, flight);
+    // Fast retransmit of the first unacknowledged segment; with SACK, of the first RACK found
+    // lost (the first segment may be a retransmission still in time).
+    if (!c.tcb.sack_ok) c.sb.mark_lost_record(0);
     c.force_rtx = true;
     ++c.stats.fast_recoveries;
     ++counters_.fast_retransmits;
+}
+
+// A loss seen: ssthresh from the congestion control, and cwnd down to it at once, without window
+// inflation (pipe already discounts what duplicate ACKs and SACKs reported). It ends a loss
+// probe's episode: the one reduction covers the loss the probe may have repaired (as Linux's
+// tcp_init_cwnd_reduction).
+void TcpLayer::reduce_cwnd(TcpConnection& c, uint32_t flight) {
+    c.cc.ssthresh = c.cc_ops->ssthresh(c.cc, flight, host_.now());
+    c.cc.cwnd = c.cc.ssthresh;
+    c.tlp_active = false;
 }
 
 void TcpLayer::grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint32_t prior_in_flight,
@@ -140,7 +155,7 @@ void TcpLayer::grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint
     a.rtt = c.last_rtt;
     a.min_rtt = c.min_rtt;
     if (rs.valid) {
-        a.delivered = c.delivered - rs.prior_delivered;
+        a.delivered = static_cast<uint32_t>(c.delivered) - rs.prior_delivered;  // modulo 2^32
         a.interval = a.now - rs.prior_time;
     }
     const uint32_t before = c.cc.cwnd;

@@ -131,7 +131,7 @@ bool TcpLayer::process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out)
     const SeqNum prior_una = tcb.snd_una;
     const uint32_t prior_in_flight = pipe(c);
     const uint32_t prior_wnd = tcb.snd_wnd;
-    RateSource rs;
+    RateSource rs{.now = host_.now(), .rack_min_rtt = c.rack.min_rtt, .prior_fack = c.sb.fack()};
     if (ack > tcb.snd_una) ack_new_data(c, ack, echoed(seg), rs);
     update_send_window(c, seg, prior_una);  // a duplicate (SEG.ACK < SND.UNA) is otherwise ignored
     if (ack >= prior_una) sender_ack(c, seg, prior_una, prior_in_flight, prior_wnd, rs);

@@ -52,10 +52,10 @@ void SackScoreboard::on_send(SeqNum seq, uint32_t len, Instant now, uint64_t del
     assert(count_ < phys_ && "full() must be asked before a segment is sent");
     if (count_ == 0) {
         rtx_hint_ = seq;
-        lost_mark_ = seq;
+        fack_ = seq;
     }
     TxRecord& r = buf_[wrap(head_ + count_)];
-    r = TxRecord{seq, len, 0, now, delivered, delivered_time};
+    r = TxRecord{seq, len, static_cast<uint32_t>(delivered), 0, now, delivered_time};
     ++count_;
 }
 
@@ -73,13 +73,22 @@ size_t SackScoreboard::lower_bound(SeqNum seq) const {
     return lo;
 }
 
-void SackScoreboard::note_rate(const TxRecord& r, RateSource& rs) {
-    if (r.has(TxRecord::kEverRetrans)) rs.retransmitted = true;
+inline void SackScoreboard::note_delivered(const TxRecord& r, RateSource& rs) {
+    const bool retransmitted = r.has(TxRecord::kEverRetrans);
+    if (retransmitted) rs.retransmitted = true;
     if (!rs.valid || r.sent > rs.sent) {
         rs.valid = true;
         rs.prior_delivered = r.delivered;
         rs.prior_time = r.delivered_time;
         rs.sent = r.sent;
+    }
+    if (!retransmitted && r.end() < rs.prior_fack) rs.reordered = true;
+    if (r.end() > fack_) fack_ = r.end();
+    const bool trusted = !retransmitted || rs.now - r.sent >= rs.rack_min_rtt;
+    if (trusted && (!rs.rack_valid || sent_after(r.sent, r.end(), rs.rack_sent, rs.rack_end))) {
+        rs.rack_valid = true;
+        rs.rack_sent = r.sent;
+        rs.rack_end = r.end();
     }
 }
 
@@ -100,7 +109,7 @@ uint32_t SackScoreboard::acknowledge(SeqNum ack, RateSource& rs) {
     while (count_ > 0) {
         TxRecord& r = buf_[head_];
         if (r.seq >= ack) break;
-        if (!r.has(TxRecord::kSacked)) note_rate(r, rs);
+        if (!r.has(TxRecord::kSacked)) note_delivered(r, rs);
         if (r.end() <= ack) {
             if (!r.has(TxRecord::kSacked)) bytes += r.len;
             drop_counts(r);
@@ -121,7 +130,6 @@ uint32_t SackScoreboard::acknowledge(SeqNum ack, RateSource& rs) {
         break;
     }
     if (rtx_hint_ < ack) rtx_hint_ = ack;
-    if (lost_mark_ < ack) lost_mark_ = ack;
     if (count_ == 0) {
         drop_storage();  // nothing in flight: the storage goes back to the pool
         head_ = 0;
@@ -135,7 +143,7 @@ uint32_t SackScoreboard::sack(SeqNum left, SeqNum right, RateSource& rs) {
         TxRecord& r = at(i);
         if (r.end() > right) break;
         if (r.seq < left || r.has(TxRecord::kSacked)) continue;
-        note_rate(r, rs);
+        note_delivered(r, rs);
         if (r.has(TxRecord::kLost)) {
             lost_ -= r.len;
             --lost_segs_;
@@ -157,37 +165,26 @@ void SackScoreboard::set_lost(TxRecord& r) {
     if (r.seq < rtx_hint_) rtx_hint_ = r.seq;
 }
 
-bool SackScoreboard::mark_lost_rfc6675(uint32_t dupthresh, uint32_t mss) {
-    if (sacked_segs_ == 0) return false;
-    // From the highest SACKed record down: find the point below which enough is SACKed.
-    size_t i = std::min(lower_bound(high_sacked_ - 1) + 1, count_);
-    uint32_t bytes = 0;
-    uint32_t segs = 0;
-    const uint32_t byte_limit = (dupthresh - 1) * mss;
-    while (i > 0) {
-        --i;
-        const TxRecord& r = at(i);
-        if (r.seq < lost_mark_) return false;
-        if (r.has(TxRecord::kSacked)) {
-            bytes += r.len;
-            ++segs;
-            if (segs >= dupthresh || bytes > byte_limit) break;
-        }
-    }
-    if (!(segs >= dupthresh || bytes > byte_limit)) return false;
-    const SeqNum threshold = at(i).seq;
-    bool marked = false;
-    while (i > 0) {
-        --i;
+SackScoreboard::RackVerdict SackScoreboard::mark_lost_rack(Instant now, Instant sent, SeqNum end,
+                                                           Duration window) {
+    RackVerdict v;
+    for (size_t i = 0; i < count_; ++i) {
         TxRecord& r = at(i);
-        if (r.seq < lost_mark_) break;
-        if (!r.has(TxRecord::kSacked) && !r.has(TxRecord::kLost)) {
-            set_lost(r);
-            marked = true;
+        if (sent_after(r.sent, r.end(), sent, end)) {
+            // Records never retransmitted were sent in sequence order, and a retransmission
+            // comes after its original: every record above this one was sent later still.
+            if (!r.has(TxRecord::kEverRetrans)) break;
+            continue;
+        }
+        if (r.has(TxRecord::kSacked) || (r.has(TxRecord::kLost) && !r.has(TxRecord::kRetrans))) continue;
+        const Duration remaining = (r.sent + window) - now;
+        if (remaining <= Duration::zero()) {
+            if (mark_lost_record(i)) ++v.marked;
+        } else if (remaining > v.wait) {
+            v.wait = remaining;
         }
     }
-    lost_mark_ = threshold;
-    return marked;
+    return v;
 }
 
 bool SackScoreboard::split(SeqNum seq) {
@@ -212,11 +209,12 @@ bool SackScoreboard::mark_lost_record(size_t index) {
     TxRecord& r = at(index);
     if (r.has(TxRecord::kSacked) || (r.has(TxRecord::kLost) && !r.has(TxRecord::kRetrans))) return false;
     if (r.has(TxRecord::kRetrans)) {
-        // A retransmission lost again: it leaves the flight and is due once more.
+        // A retransmission lost again (or a loss probe's, whose record was not lost before): it
+        // leaves the flight and is due once more.
         retrans_ -= r.len;
         r.flags &= static_cast<uint8_t>(~TxRecord::kRetrans);
         if (r.seq < rtx_hint_) rtx_hint_ = r.seq;
-        return true;
+        if (r.has(TxRecord::kLost)) return true;
     }
     set_lost(r);
     return true;
@@ -231,17 +229,13 @@ void SackScoreboard::mark_all_lost() {
         }
         if (!r.has(TxRecord::kSacked) && !r.has(TxRecord::kLost)) set_lost(r);
     }
-    if (count_ > 0) {
-        rtx_hint_ = front().seq;
-        lost_mark_ = at(count_ - 1).end();
-    }
+    if (count_ > 0) rtx_hint_ = front().seq;
 }
 
 void SackScoreboard::clear_sacked() {
     for (size_t i = 0; i < count_; ++i) at(i).flags &= static_cast<uint8_t>(~TxRecord::kSacked);
     sacked_ = 0;
     sacked_segs_ = 0;
-    if (count_ > 0) lost_mark_ = front().seq;
 }
 
 TxRecord* SackScoreboard::next_lost() {

@@ -1,6 +1,6 @@
 // The sender's record of every segment in flight: its sequence range, whether the peer SACKed it
 // (RFC 2018), whether it is deemed lost (RFC 6675 IsLost, a partial ACK, an RTO) and whether it
-// was retransmitted, with its send time and a delivery-rate snapshot (for RACK-TLP and BBR later).
+// was retransmitted, with its send time (RACK, RFC 8985) and a delivery-rate snapshot.
 // Records are contiguous in sequence space and kept in a ring: a few inline, and past those storage
 // from the layer's BufferPool taken only while that many segments are in flight (doubling up to
 // the capacity as the flight grows, given back when everything is acknowledged), so an idle or
@@ -26,23 +26,44 @@ struct TxRecord {
 
     SeqNum seq;
     uint32_t len = 0;  // sequence space: payload, plus one for a FIN
+    // The connection's delivered bytes when it was sent, modulo 2^32: only differences over one
+    // rate sample are used. 32 bits keep a record at 32 bytes (two per cache line).
+    uint32_t delivered = 0;
     uint8_t flags = 0;
     Instant sent;            // last transmission
-    uint64_t delivered = 0;  // the connection's delivered bytes when it was sent
-    Instant delivered_time;  // ... and when that count last grew
+    Instant delivered_time;  // ... and when the delivered count last grew
 
     SeqNum end() const { return seq + len; }
     bool has(uint8_t f) const { return (flags & f) != 0; }
 };
 
-// What the acknowledged or SACKed records say for a delivery-rate sample: the most recently sent
-// of them (draft-cheng-iccrg-delivery-rate-estimation 3.3).
+// RACK's order of transmissions (RFC 8985 6.2, RACK_sent_after): by time, and among segments
+// sent at the same instant by sequence.
+inline bool sent_after(Instant t1, SeqNum end1, Instant t2, SeqNum end2) {
+    return t1 > t2 || (t1 == t2 && end1 > end2);
+}
+
+// What the records one ACK acknowledged or SACKed say: for a delivery-rate sample, the most
+// recently sent of them (draft-cheng-iccrg-delivery-rate-estimation 3.3); for RACK (RFC 8985
+// 6.2), the most recently sent one that the ACK can be trusted to time, and whether one arrived
+// out of order. The caller sets now, rack_min_rtt and prior_fack; the scoreboard fills the rest.
 struct RateSource {
+    Instant now;
+    Duration rack_min_rtt;
+    SeqNum prior_fack;  // the scoreboard's fack() before this ACK
     bool valid = false;
     bool retransmitted = false;  // some acknowledged record was retransmitted (Karn)
-    uint64_t prior_delivered = 0;
+    uint32_t prior_delivered = 0;  // modulo 2^32, as TxRecord::delivered
     Instant prior_time;
     Instant sent;
+    // RACK: a retransmitted record acknowledged sooner than rack_min_rtt after its retransmission
+    // was most likely delivered by an earlier transmission, and does not count (6.2 step 2).
+    bool rack_valid = false;
+    Instant rack_sent;
+    SeqNum rack_end;
+    // A record never retransmitted was delivered below what earlier ACKs had already reported
+    // delivered (RACK.fack): the network reordered it (6.2 step 3).
+    bool reordered = false;
 };
 
 class SackScoreboard {
@@ -77,6 +98,8 @@ public:
     uint32_t sacked_segments() const { return sacked_segs_; }
     uint32_t lost_segments() const { return lost_segs_; }
     SeqNum high_sacked() const { return high_sacked_; }  // valid when sacked_bytes() > 0
+    // RACK.fack: the end of the highest record acknowledged or SACKed (valid once one was sent).
+    SeqNum fack() const { return fack_; }
 
     // A new segment [seq, seq + len) was sent (contiguous with the last record).
     void on_send(SeqNum seq, uint32_t len, Instant now, uint64_t delivered, Instant delivered_time);
@@ -84,10 +107,17 @@ public:
     uint32_t acknowledge(SeqNum ack, RateSource& rs);
     // One SACK block; returns the bytes newly marked SACKed (whole records only).
     uint32_t sack(SeqNum left, SeqNum right, RateSource& rs);
-    // RFC 6675 IsLost: a record with more than (dupthresh - 1) * mss SACKed bytes or dupthresh
-    // SACKed segments above it is lost. Marks every such record; returns whether any was new.
-    bool mark_lost_rfc6675(uint32_t dupthresh, uint32_t mss);
-    // RACK-TLP and NewReno's partial ACK (RFC 6582 3.2 step 5): this record is lost.
+    // RACK's loss detection (RFC 8985 6.2 step 5): a record neither SACKed nor waiting for its
+    // retransmission, sent before the most recently delivered one (sent, end) and more than
+    // `window` (RACK.rtt + RACK.reo_wnd) ago, is lost; a retransmission lost again is due once
+    // more. Says how many it marked and how long until the last record it could not judge yet
+    // would be lost (zero: none).
+    struct RackVerdict {
+        uint32_t marked = 0;
+        Duration wait;
+    };
+    RackVerdict mark_lost_rack(Instant now, Instant sent, SeqNum end, Duration window);
+    // A fast retransmit, NewReno's partial ACK (RFC 6582 3.2 step 5): this record is lost.
     bool mark_lost_record(size_t index);
     // RTO (RFC 5681 section 3.1, RFC 6675 5.1): everything not SACKed is lost, retransmissions
     // are no longer in flight. SACK information is kept, as Linux does.
@@ -109,7 +139,7 @@ private:
     size_t lower_bound(SeqNum seq) const;  // first record with end() > seq
     void set_lost(TxRecord& r);
     void drop_counts(const TxRecord& r);
-    static void note_rate(const TxRecord& r, RateSource& rs);
+    void note_delivered(const TxRecord& r, RateSource& rs);
 
     BufferPool* pool_ = nullptr;
     std::array<TxRecord, kInline> inline_{};
@@ -125,8 +155,8 @@ private:
     uint32_t sacked_segs_ = 0;
     uint32_t lost_segs_ = 0;
     SeqNum high_sacked_;
-    SeqNum rtx_hint_;   // no record below it is lost and not retransmitted
-    SeqNum lost_mark_;  // records below it were already judged by the RFC 6675 rule
+    SeqNum rtx_hint_;  // no record below it is lost and not retransmitted
+    SeqNum fack_;
 };
 
 }  // namespace tachyon

@@ -8,15 +8,6 @@
 
 namespace tachyon {
 
-namespace {
-
-bool sends_data(TcpState s) {
-    return s == TcpState::kEstablished || s == TcpState::kCloseWait || s == TcpState::kFinWait1 ||
-           s == TcpState::kClosing || s == TcpState::kLastAck;
-}
-
-}  // namespace
-
 void TcpLayer::dispatch(TcpConnection& c, const RxActions& a) {
     if (a.reset) send_rst(c.tuple, *a.reset);
     if (c.state == TcpState::kClosed) return;
@@ -73,17 +64,26 @@ bool TcpLayer::allow_challenge_ack() {
 
 void TcpLayer::output(TcpConnection& c, bool ack_required) {
     bool sent = false;
+    bool sent_new = false;
     if (sends_data(c.state)) {
         // Nothing lost (the usual case): the scan's answer without the call.
         sent = c.sb.lost_segments() != 0 && send_retransmissions(c);
         c.force_rtx = false;  // the one forced retransmission went, or there was none to send
-        sent = send_new_data(c, false) || sent;
+        sent_new = send_new_data(c, false);
+        sent = sent_new || sent;
     }
     if (ack_required && !sent && c.state != TcpState::kSynSent && c.state != TcpState::kClosed) {
         send_ack(c);
     }
-    // RFC 6298 5.1: the timer runs while data is outstanding.
-    if (c.tcb.snd_una != c.tcb.snd_nxt && !c.rtx_running) arm_rtx(c);
+    // RFC 6298 5.1: the timer runs while data is outstanding; RFC 8985 7.2: new data restarts
+    // a loss probe's timeout.
+    if (c.tcb.snd_una != c.tcb.snd_nxt) {
+        if (!c.rtx_running) {
+            arm_rtx(c);
+        } else if (sent_new) {
+            schedule_probe(c);
+        }
+    }
     update_persist(c);
 }
 
@@ -143,8 +143,9 @@ bool TcpLayer::send_retransmissions(TcpConnection& c) {
     return sent;
 }
 
-// RFC 6675 NextSeg rule 2: new data, within cwnd and the peer's window. `force` is the persist
-// timer's override (RFC 1122 4.2.3.4 (4)): send what the window allows even if small.
+// RFC 6675 NextSeg rule 2: new data, within cwnd and the peer's window. `force` sends one
+// segment of what the window allows, even if small and whatever cwnd says: the persist timer's
+// override (RFC 1122 4.2.3.4 (4)) and a tail loss probe's new data (RFC 8985 7.3).
 bool TcpLayer::send_new_data(TcpConnection& c, bool force) {
     // Nothing queued (every segment a pure receiver takes in): the loop's first exit, before
     // its set-up.
@@ -163,7 +164,7 @@ bool TcpLayer::send_new_data(TcpConnection& c, bool force) {
             c.cwnd_limited = false;  // application limited
             break;
         }
-        if (pipe(c) >= c.cc.cwnd) {
+        if (!force && pipe(c) >= c.cc.cwnd) {
             c.cwnd_limited = true;
             break;
         }

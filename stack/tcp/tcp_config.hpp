@@ -112,8 +112,13 @@ struct TcpConfig {
     bool syn_cookies = true;
     // Initial window in segments (RFC 6928: min(10 MSS, max(2 MSS, 14600 bytes))).
     uint32_t initial_window_segments = 10;
-    // Duplicate ACKs (and SACKed segments) that signal a loss (RFC 5681 3.2, RFC 6675).
+    // Duplicate ACKs that signal a loss without SACK (RFC 5681 3.2); with SACK, RACK's reordering
+    // window is zero once this many segments are SACKed and no reordering was seen (RFC 8985 6.2).
     uint32_t dupthresh = 3;
+    // The tail loss probe's timeout (RFC 8985 7.2) is 2 SRTT plus this much, or plus min_rto
+    // (the worst-case delayed ACK) with one segment in flight: Linux's TCP_TIMEOUT_MIN (2 jiffies,
+    // 2 ms at HZ=1000) and TCP_RTO_MIN.
+    Duration loss_probe_slack = Duration::from_ms(2);
     // Segments ACKed at once at the start of a connection (Linux's quickack mode, at most 16).
     uint8_t quickacks = 16;
     // Header prediction (header_prediction.cpp): the next expected segment in ESTABLISHED skips

@@ -31,6 +31,20 @@ enum class ListenQueue : uint8_t { kNone, kSyn, kAccept };
 // RFC 6582 NewReno without), Loss (after an RTO, until everything sent before it is acked).
 enum class RecoveryState : uint8_t { kOpen, kRecovery, kLoss };
 
+// What the retransmission timer (rtx_timer) runs for: the RTO (RFC 6298), a tail loss probe's
+// PTO or RACK's reordering window (RFC 8985), one at a time, as Linux's icsk_pending.
+enum class RtxTimerKind : uint8_t { kRto, kProbe, kReorder };
+
+// RACK-TLP (RFC 8985): the most recently sent segment known delivered and the RTT it measured,
+// and the end of a tail loss probe's episode.
+struct RackTlpState {
+    Instant xmit;       // RACK.xmit_ts (valid when rack_valid)
+    Duration rtt;       // RACK.rtt
+    Duration min_rtt;   // RACK.min_RTT, from the same per-segment send times (zero: none)
+    SeqNum end;         // RACK.end_seq
+    SeqNum tlp_end;     // TLP.end_seq: SND.NXT when the probe went (valid when tlp_active)
+};
+
 // Per-connection counts for TCP_INFO.
 struct TcpConnCounters {
     uint64_t segs_out = 0;
@@ -89,6 +103,7 @@ struct alignas(64) TcpConnection {
     bool fin_queued = false;  // the user shut the sending direction; FIN follows the data
     // Every segment in flight with its SACK/lost/retransmitted state (RFC 6675 scoreboard).
     SackScoreboard sb;
+    RackTlpState rack;
 
     // Congestion control and loss recovery.
     CcState cc;
@@ -99,6 +114,10 @@ struct alignas(64) TcpConnection {
     uint32_t reno_dup_bytes = 0;  // without SACK, one SMSS per duplicate ACK left the network
     bool force_rtx = false;   // fast retransmit / partial ACK: one retransmission despite cwnd
     bool cwnd_limited = false;  // the last send stopped at cwnd (RFC 7661)
+    bool rack_valid = false;    // rack.xmit and rack.end name a delivered segment
+    bool rack_reordering_seen = false;  // RACK.reordering_seen (RFC 8985 6.2 step 3)
+    bool tlp_active = false;    // a loss probe went and its episode is not over (rack.tlp_end)
+    bool tlp_retrans = false;   // ... and it was a retransmission (TLP.is_retrans)
     uint64_t delivered = 0;     // bytes acked or SACKed, for delivery-rate samples
     Instant delivered_time;
     Duration min_rtt;           // smallest RTT sample (zero: none)
@@ -148,6 +167,7 @@ struct alignas(64) TcpConnection {
     // rtx_deadline while it runs, and may still be armed after it stopped.
     Timer rtx_timer;
     bool rtx_running = false;
+    RtxTimerKind rtx_kind = RtxTimerKind::kRto;
     Instant rtx_deadline;
     Timer wait_timer;       // TIME-WAIT 2MSL, orphaned FIN-WAIT-2
     Timer persist_timer;    // zero-window probes (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17)

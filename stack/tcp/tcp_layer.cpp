@@ -83,6 +83,13 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.last_rtt = Duration::zero();
     c.quickacks = 0;
     c.rtx_running = false;
+    c.rtx_kind = RtxTimerKind::kRto;
+    c.rack = RackTlpState{};
+    c.rack.min_rtt = Duration::max();  // no sample (Linux's min filter starts at ~0U)
+    c.rack_valid = false;
+    c.rack_reordering_seen = false;
+    c.tlp_active = false;
+    c.tlp_retrans = false;
     c.delayed_ack_due = false;
     c.ack_owed = false;
     c.rcv_est_mss = 536;

@@ -265,10 +265,34 @@ private:
                     uint32_t prior_wnd, RateSource& rs);
     uint32_t process_sack_blocks(TcpConnection& c, const TcpRepr& seg, RateSource& rs);
     void enter_fast_recovery(TcpConnection& c, uint32_t flight);
+    void reduce_cwnd(TcpConnection& c, uint32_t flight);
     void grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint32_t prior_in_flight,
                    const RateSource& rs);
     void init_congestion(TcpConnection& c);
     static uint32_t pipe(const TcpConnection& c);
+
+    // rack_tlp.cpp.
+    bool rack_update(TcpConnection& c, const RateSource& rs);
+    void rack_detect_loss(TcpConnection& c);
+    Duration rack_reordering_window(const TcpConnection& c) const;
+    void reorder_timeout(TcpConnection& c);
+    // RFC 8985 7.2: a tail loss probe may take the retransmission timer's place (SACK, no
+    // recovery, no probe's episode open, something in flight).
+    static bool may_probe(const TcpConnection& c) {
+        return c.tcb.sack_ok && c.recovery == RecoveryState::kOpen && !c.tlp_active && !c.sb.empty();
+    }
+    // 7.2's PTO: 2 SRTT plus the slack, or plus the worst-case delayed ACK when a single segment
+    // is in flight (its ACK may be delayed); 1 s before any RTT sample. Never later than the
+    // retransmission timeout, whose place it takes (arm_rtx).
+    Duration probe_timeout(const TcpConnection& c) const {
+        if (!c.rtt.has_sample()) return Duration::from_secs(1);
+        return c.rtt.srtt() * 2 + (c.sb.size() == 1 ? config_.min_rto : config_.loss_probe_slack);
+    }
+    void schedule_probe(TcpConnection& c);
+    void loss_probe(TcpConnection& c);
+    bool probe_with_retransmission(TcpConnection& c);
+    void tlp_ack(TcpConnection& c, const TcpRepr& seg, uint32_t acked, uint32_t sacked, uint32_t flight,
+                 bool not_dup);
 
     // sack_output.cpp.
     void note_ooo_segment(TcpConnection& c, SeqNum seq);

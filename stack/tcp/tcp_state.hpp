@@ -30,6 +30,12 @@ constexpr bool is_synchronized(TcpState s) {
            s != TcpState::kSynReceived;
 }
 
+// States that send data (and retransmit it): ours may still be unacknowledged.
+constexpr bool sends_data(TcpState s) {
+    return s == TcpState::kEstablished || s == TcpState::kCloseWait || s == TcpState::kFinWait1 ||
+           s == TcpState::kClosing || s == TcpState::kLastAck;
+}
+
 // States in which our FIN has been queued or sent (the user closed the sending direction).
 constexpr bool fin_requested_state(TcpState s) {
     return s == TcpState::kFinWait1 || s == TcpState::kFinWait2 || s == TcpState::kClosing ||

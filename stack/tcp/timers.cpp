@@ -1,4 +1,5 @@
-// Timers: retransmission (RFC 6298 section 5, with the SYN and SYN,ACK limits), TIME-WAIT for
+// Timers: retransmission (RFC 6298 section 5, with the SYN and SYN,ACK limits), which also runs
+// the tail loss probe and RACK's reordering window (RFC 8985, rack_tlp.cpp), TIME-WAIT for
 // 2 MSL (RFC 9293 3.4.2) and the FIN-WAIT-2 timeout of an orphaned connection (as Linux).
 #include <algorithm>
 #include <cerrno>
@@ -9,7 +10,18 @@ namespace tachyon {
 
 void TcpLayer::on_rtx_timer(Timer& timer, Instant now) {
     auto* c = static_cast<TcpConnection*>(timer.context());
-    if (c->layer->lazy_timer_due(timer, c->rtx_running, c->rtx_deadline, now)) c->layer->rtx_timeout(*c);
+    if (!c->layer->lazy_timer_due(timer, c->rtx_running, c->rtx_deadline, now)) return;
+    switch (c->rtx_kind) {
+        case RtxTimerKind::kRto:
+            c->layer->rtx_timeout(*c);
+            break;
+        case RtxTimerKind::kProbe:
+            c->layer->loss_probe(*c);
+            break;
+        case RtxTimerKind::kReorder:
+            c->layer->reorder_timeout(*c);
+            break;
+    }
 }
 
 // A lazy timer's wheel entry fired (arm_rtx): the timer may have stopped since (nothing to do) or
@@ -33,12 +45,19 @@ void TcpLayer::on_wait_timer(Timer& timer, Instant /*now*/) {
 // Linux's delayed-ACK and keepalive timers: an exchange of messages stops and restarts the timer
 // on every round trip, each time to a later deadline, so the wheel's timer is moved only when the
 // deadline comes earlier; when it fires early, it follows the deadline (on_rtx_timer). Stopping
-// leaves it in the wheel, to fire once and find nothing to do.
+// leaves it in the wheel, to fire once and find nothing to do. A tail loss probe due before the
+// timeout takes the timer's place (RFC 8985 7.2); the probe then arms the timeout.
 void TcpLayer::arm_rtx(TcpConnection& c) {
-    Instant deadline = host_.now() + c.rtt.rto();
+    const Instant now = host_.now();
+    Instant deadline = now + c.rtt.rto();
     const Duration uto = c.config.user_timeout;
     if (uto > Duration::zero() && is_synchronized(c.state) && c.una_since + uto < deadline) {
-        deadline = std::max(c.una_since + uto, host_.now());
+        deadline = std::max(c.una_since + uto, now);
+    }
+    c.rtx_kind = RtxTimerKind::kRto;
+    if (may_probe(c)) {
+        deadline = std::min(now + probe_timeout(c), deadline);
+        c.rtx_kind = RtxTimerKind::kProbe;
     }
     c.rtx_running = true;
     c.rtx_deadline = deadline;
@@ -70,10 +89,7 @@ void TcpLayer::rtx_timeout(TcpConnection& c) {
         finish(c);
         return;
     }
-    const bool sends = c.state == TcpState::kEstablished || c.state == TcpState::kCloseWait ||
-                       c.state == TcpState::kFinWait1 || c.state == TcpState::kClosing ||
-                       c.state == TcpState::kLastAck;
-    if (!sends || c.tcb.snd_una == c.tcb.snd_nxt) return;
+    if (!sends_data(c.state) || c.tcb.snd_una == c.tcb.snd_nxt) return;
     if (user_timeout_expired(c)) {
         ++counters_.user_timeouts;
         fail_timeout(c, false);
@@ -97,6 +113,7 @@ void TcpLayer::rtx_timeout(TcpConnection& c) {
     if (c.cc_ops != nullptr) c.cc_ops->on_rto(c.cc, host_.now());
     c.recovery = RecoveryState::kLoss;
     c.recover = c.tcb.snd_nxt;
+    c.tlp_active = false;  // the timeout ends a probe's episode (as Linux)
     c.dupacks = 0;
     c.reno_dup_bytes = 0;
     c.sb.mark_all_lost();  // 5.4: the earliest segment goes first, the rest as cwnd opens

@@ -1,47 +1,13 @@
 // Loss recovery at segment level: fast retransmit on three duplicate ACKs (RFC 5681 3.2),
-// NewReno partial ACKs (RFC 6582), SACK generation (RFC 2018) and SACK-based recovery (RFC 6675),
-// limited transmit (RFC 3042) and the RTO's cwnd/ssthresh (RFC 5681 3.1).
-#include "tests/unit/tcp/tcp_test_util.hpp"
+// NewReno partial ACKs (RFC 6582), SACK generation (RFC 2018) and SACK-based recovery (RFC 6675,
+// its losses found by RACK: rack_tlp_test.cpp), limited transmit (RFC 3042) and the RTO's
+// cwnd/ssthresh (RFC 5681 3.1).
+#include "tests/unit/tcp/recovery_fixture.hpp"
 
 namespace tachyon::test {
 namespace {
 
-constexpr uint32_t kRcv = kPeerIss + 1;
-constexpr uint32_t kSnd = kServerIss + 1;
-constexpr uint32_t kMss = 1460;
-
-class Recovery : public TcpTest {
-protected:
-    TcpConfig config() const override {
-        TcpConfig c = TcpTest::config();
-        c.defaults.send_buffer = 256 * 1024;
-        c.defaults.receive_buffer = 65535;
-        return c;
-    }
-    // Established with a peer offering SACK-permitted (or not), no timestamps.
-    TcpHandle establish(bool sack, const char* cc = "reno") {
-        listen();
-        send(seg({.flags = kSyn, .seq = kPeerIss, .mss = 1460, .sack_ok = sack}));
-        expect(is_tcp({.flags = kSyn | kAck, .seq = kServerIss, .ack = kPeerIss + 1, .sack_ok = sack}));
-        send(seg({.flags = kAck, .seq = kPeerIss + 1, .ack = kServerIss + 1}));
-        auto h = tcp().accept(listener_);
-        EXPECT_TRUE(h.ok());
-        EXPECT_TRUE(tcp().set_congestion(h.value(), cc).ok());
-        return h.value();
-    }
-    // Queues n full segments and expects the ones the initial window lets out.
-    void send_segments(TcpHandle h, uint32_t n, uint32_t expected) {
-        send_str(h, std::string(n * kMss, 'x'));
-        for (uint32_t i = 0; i < expected; ++i) expect(is_tcp({.seq = kSnd + i * kMss, .len = kMss}));
-        expect_nothing();
-    }
-    void ack(uint32_t a, std::vector<std::pair<uint32_t, uint32_t>> sack = {}) {
-        SegSpec s{.seq = kRcv, .ack = a};
-        s.sack = std::move(sack);
-        send(s);
-    }
-    const TcpConnection& conn(TcpHandle h) { return *tcp().connection(h); }
-};
+using Recovery = RecoveryTest;
 
 TEST_F(Recovery, InitialWindowIsTenSegments) {
     const TcpHandle h = establish(false);
@@ -112,10 +78,12 @@ TEST_F(Recovery, NewRenoPartialAckRetransmitsTheNextHole) {
 }
 
 TEST_F(Recovery, SackedSegmentsAboveAHoleMarkItLost) {
-    const TcpHandle h = establish(true);
+    const TcpHandle h = establish(true, "reno", Duration::from_ms(10));  // at 10 ms
     send_segments(h, 10, 10);
+    host_.run_until(at_ms(20));  // the ACKs come a 10 ms round trip later
     ack(kSnd + kMss);
-    // Segments 3, 4, 5 SACKed: segment 2 has three SACKed segments above it (RFC 6675 IsLost).
+    // Segments 3, 4, 5 SACKed: with three SACKed above it and no reordering seen, RACK's
+    // reordering window is zero and segment 2 is lost (RFC 8985 6.2, as RFC 6675's IsLost).
     ack(kSnd + kMss, {{kSnd + 2 * kMss, kSnd + 3 * kMss}});
     ack(kSnd + kMss, {{kSnd + 2 * kMss, kSnd + 4 * kMss}});
     expect_nothing();

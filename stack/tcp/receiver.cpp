@@ -198,6 +198,9 @@ uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint
     const uint32_t acked = c.sb.acknowledge(ack, rs);
     // RFC 7323 4.1 (RTTM): with timestamps, the echoed TSval times the transmission that was
     // acknowledged, retransmitted or not, so it also ends a backoff that Karn's rule would keep.
+    // RACK's minimum RTT learns from the precise timing of a segment sent once too (the SYN's
+    // or SYN,ACK's; data is timed by its records), as Linux's min filter takes the handshake's.
+    if (c.rtt_timing && ack > c.rtt_seq) c.rack.min_rtt = std::min(c.rack.min_rtt, host_.now() - c.rtt_start);
     std::optional<Duration> sample;
     if (tsecr && c.tcb.ts_ok && *tsecr != 0) {
         const int32_t ms = static_cast<int32_t>(tsval(c) - *tsecr);

@@ -103,13 +103,33 @@ std::unique_ptr<ChildProcess> spawn_kernel_peer(const std::string& ns, const std
     return ChildProcess::spawn(argv, error);
 }
 
+namespace {
+
+// The loss table's input chain with these rules (each after "ip protocol tcp").
+bool add_loss_rules(const std::string& ns, const std::vector<std::string>& rules, std::string& error) {
+    std::vector<std::vector<std::string>> steps = {
+        {"nft", "add", "table", "inet", "tcyloss"},
+        {"nft", "add", "chain", "inet", "tcyloss", "in", "{ type filter hook input priority 0; }"}};
+    for (const std::string& rule : rules) {
+        steps.push_back({"nft", "add", "rule", "inet", "tcyloss", "in", "ip", "protocol", "tcp", rule});
+    }
+    return netns_steps(ns, steps, error);
+}
+
+}  // namespace
+
 bool add_random_loss(const std::string& ns, int modulus, std::string& error) {
-    const std::string rule = "numgen random mod " + std::to_string(modulus) + " 0 counter drop";
-    return netns_steps(ns,
-                       {{"nft", "add", "table", "inet", "tcyloss"},
-                        {"nft", "add", "chain", "inet", "tcyloss", "in", "{ type filter hook input priority 0; }"},
-                        {"nft", "add", "rule", "inet", "tcyloss", "in", "ip", "protocol", "tcp", rule}},
-                       error);
+    return add_loss_rules(ns, {"numgen random mod " + std::to_string(modulus) + " 0 counter drop"}, error);
+}
+
+bool add_first_drops(const std::string& ns, const std::vector<int>& ip_lengths, std::string& error) {
+    std::vector<std::string> rules;
+    // nft's quota matches while the bytes it counted stay below its size: one packet of `len`.
+    for (const int len : ip_lengths) {
+        rules.push_back("ip length " + std::to_string(len) + " quota " + std::to_string(len + 1) +
+                        " bytes counter drop");
+    }
+    return add_loss_rules(ns, rules, error);
 }
 
 bool add_icmp_reject(const std::string& ns, uint16_t port, const std::string& icmp_type, std::string& error) {
@@ -164,7 +184,7 @@ HostBehindRouter::~HostBehindRouter() {
     if (!netns_.empty()) test::run_command({"ip", "netns", "del", netns_});
 }
 
-long random_loss_drops(const std::string& ns) {
+long loss_rule_drops(const std::string& ns) {
     std::string out;
     if (netns_exec(ns, {"nft", "list", "table", "inet", "tcyloss"}, &out) != 0) return -1;
     long total = 0;

@@ -72,8 +72,11 @@ std::unique_ptr<ChildProcess> spawn_kernel_peer(const std::string& ns, const std
 // not lost to TCP (the transmit fails and TCP sends it again), and this kernel has no netem; the
 // loss of the kernel's packets is modelled at Tachyon's device (FaultInjector RX) instead.
 bool add_random_loss(const std::string& ns, int modulus, std::string& error);
+// nftables in ns, the same way: drops the first TCP packet Tachyon sends of each IPv4 total length
+// in `ip_lengths` (a quota of one packet per rule), to lose chosen segments.
+bool add_first_drops(const std::string& ns, const std::vector<int>& ip_lengths, std::string& error);
 // How many packets the loss rules dropped (their counters), -1 when unreadable.
-long random_loss_drops(const std::string& ns);
+long loss_rule_drops(const std::string& ns);
 
 // nftables in ns: a TCP SYN to `port` is answered with ICMP destination unreachable `icmp_type`
 // (nft's name: host-unreachable, admin-prohibited, ...) instead of reaching the kernel's TCP, as a

@@ -673,7 +673,7 @@ TEST_F(TcpInterop, KernelSideRandomLoss) {
     ASSERT_TRUE(add_random_loss(env_->netns(), 50, error)) << error;
     const uint16_t kernel_port = kernel_client_transfer(kLossyBytes);
     ASSERT_NE(kernel_port, 0);
-    const long drops = random_loss_drops(env_->netns());
+    const long drops = loss_rule_drops(env_->netns());
     EXPECT_GT(drops, 0) << "the loss rules dropped nothing";
     const auto conn = captured(kernel_port, kTachyonPort);
     const SackUse u = sack_use(conn, me());
@@ -683,6 +683,45 @@ TEST_F(TcpInterop, KernelSideRandomLoss) {
                 u.kernel_segments_with_sack);
     EXPECT_GT(u.tachyon_retransmissions, 0u);
     EXPECT_GT(u.kernel_segments_with_sack, 0u) << "SACK negotiated, so the kernel reports holes with SACK blocks";
+}
+
+// The kernel's namespace drops the two segments of a tail, a 500-byte and a 300-byte message
+// sent back to back (TCP_NODELAY): no ACK comes for either. Instead of waiting for the RTO,
+// Tachyon probes with the last segment two round trips later (RFC 8985 7.3); the kernel SACKs it,
+// and the 500 bytes go again (by RACK, or at the timeout if the probe's ACK came sooner than the
+// minimum RTT, too soon for RACK to trust it). The kernel receives the 800 bytes intact.
+TEST_F(TcpInterop, TachyonProbesALostTailInsteadOfWaitingForTheTimeout) {
+    ASSERT_TRUE(start());
+    auto peer = kernel_peer(peer_args("listen", "0.0.0.0", kKernelPort, 0, Order::kRecvFirst));
+    ASSERT_TRUE(peer);
+    auto s = connect_to_kernel(*peer);
+    ASSERT_TRUE(s);
+    std::string error;
+    // IP total lengths: 20 + 32 (TCP with timestamps) + payload.
+    ASSERT_TRUE(add_first_drops(env_->netns(), {552, 352}, error)) << error;
+    s->setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+    const std::vector<std::byte> data = test_data(800, 79);
+    ASSERT_EQ(s->send(std::span(data).first(500)).value(), 500u);
+    ASSERT_EQ(s->send(std::span(data).subspan(500)).value(), 300u);
+    const bool acked = node_->run_until(
+        [&] {
+            const TcpInfo i = s->tcp_info();
+            return i.bytes_in_flight == 0 && i.bytes_unsent == 0;
+        },
+        std::chrono::seconds(5));
+    EXPECT_TRUE(acked) << "the kernel never acknowledged the tail\n" << peer->transcript();
+    const TcpCounters& tcp = node_->sockets().tcp().counters();
+    EXPECT_EQ(loss_rule_drops(env_->netns()), 2) << "the rules did not drop the two segments";
+    EXPECT_EQ(tcp.tlp_probes, 1u);
+    EXPECT_GE(tcp.retransmitted_segments, 2u);
+    std::printf("[ tlp      ] probes %llu, RACK marked lost %llu, retransmission timeouts %llu\n",
+                static_cast<unsigned long long>(tcp.tlp_probes), static_cast<unsigned long long>(tcp.rack_lost),
+                static_cast<unsigned long long>(tcp.retransmit_timeouts));
+    EXPECT_TRUE(s->close().ok());
+    auto done = await_event(*node_, *peer, "done", kShortTimeout);
+    ASSERT_TRUE(done && done->str("event") == "done") << peer->transcript();
+    EXPECT_EQ(done->num("received"), 800);
+    EXPECT_EQ(done->str("recv_sha"), Sha256::hex_of(data));
 }
 
 // Tachyon's device loses, duplicates and reorders frames both ways (and corrupts outgoing ones

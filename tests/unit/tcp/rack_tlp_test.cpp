@@ -123,6 +123,18 @@ TEST_F(RackTlp, ATailLossIsProbedAndRepairedWithoutATimeout) {
     EXPECT_FALSE(conn(h).tlp_active);
 }
 
+TEST_F(RackTlp, ASackSoonerThanTheMinimumRttAfterTheProbeIsNotTrusted) {
+    const TcpHandle h = probe_a_silent_tail();
+    EXPECT_EQ(conn(h).rack.min_rtt, Duration::from_ms(kRttMs));  // the handshake's, then the data's
+    // 3 ms after the probe: too soon to be the probe's own (6.2 step 2), so the original was
+    // SACKed and 8 and 9 may still be in flight: nothing is marked lost.
+    host_.run_until(after_ms(35));
+    ack(seg_end(7), {{seg_start(10), seg_end(10)}});
+    expect_nothing();
+    EXPECT_EQ(counters().rack_lost, 0u);
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kOpen);
+}
+
 TEST_F(RackTlp, AProbeThatRepairsTheOnlyLossReducesTheWindowOnce) {
     const TcpHandle h = establish();
     send_segments(h, 10, 10);

@@ -30,11 +30,23 @@ void TcpLayer::init_congestion(TcpConnection& c) {
 }
 
 // RFC 2018 section 3 blocks, each checked against what we sent (RFC 6675 section 4 ignores a
-// block that is not entirely between SND.UNA and SND.NXT; D-SACKs below SND.UNA are ignored).
+// block that is not entirely between SND.UNA and SND.NXT). A first block below the cumulative
+// ACK or inside the second is a D-SACK (RFC 2883 4): the peer had that data already, and RACK's
+// reordering window grows (RFC 8985 6.2 step 4).
 uint32_t TcpLayer::process_sack_blocks(TcpConnection& c, const TcpRepr& seg, RateSource& rs) {
     uint32_t newly = 0;
     const SeqNum ack = *seg.ack_number;
-    for (uint8_t i = 0; i < seg.sack_block_count; ++i) {
+    uint8_t first = 0;
+    const TcpSackBlock& b0 = seg.sack_blocks[0];
+    const TcpSackBlock& b1 = seg.sack_blocks[1];
+    if (b0.left < b0.right &&
+        (b0.left < ack || (seg.sack_block_count > 1 && b1.left <= b0.left && b0.right <= b1.right))) {
+        ++counters_.dsacks_received;
+        ++c.stats.dsack_or_spurious;
+        rs.dsack = true;
+        first = 1;
+    }
+    for (uint8_t i = first; i < seg.sack_block_count; ++i) {
         const TcpSackBlock& b = seg.sack_blocks[i];
         if (!(b.left < b.right) || b.left < ack || b.left < c.tcb.snd_una || b.right > c.tcb.snd_nxt) {
             ++counters_.sack_blocks_ignored;
@@ -77,6 +89,7 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
                 c.cc_ops->on_recovery_exit(c.cc, host_.now());
             }
             c.recovery = RecoveryState::kOpen;
+            rack_recovery_done(c);
             c.reno_dup_bytes = 0;
         } else if (c.recovery == RecoveryState::kRecovery && !c.tcb.sack_ok) {
             // RFC 6582 3.2 step 4, partial ACK: the first unacknowledged segment is lost too.
@@ -102,6 +115,7 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
         const bool not_dup = acked > 0 || !seg.payload.empty() || c.tcb.snd_wnd != prior_wnd;
         tlp_ack(c, seg, acked, sacked, flight, not_dup);
     }
+    if (rs.dsack || c.rack_dsack_round_open) rack_dsack_round(c, rs.dsack);
     if (c.tcb.sack_ok && rack_update(c, rs) && !c.sb.empty()) rack_detect_loss(c);
     if (c.recovery == RecoveryState::kOpen && !c.sb.empty()) {
         // With SACK, RACK decided what is lost. Without, RFC 6582 section 4.1: duplicate ACKs of

@@ -3,9 +3,9 @@
 // window later (RACK), and a tail whose ACKs never come is probed with one segment two round
 // trips after the last send instead of waiting for the RTO (TLP), as Linux does (tcp_recovery.c,
 // tcp_send_loss_probe, tcp_process_tlp_ack). Without SACK, NewReno's duplicate ACKs stay
-// (loss_recovery.cpp). The reordering window does not grow with D-SACKs (we ignore them): it is
-// a quarter of the minimum RTT once reordering was seen, else zero as soon as dupthresh segments
-// are SACKed or recovery runs.
+// (loss_recovery.cpp). The reordering window is zero as soon as dupthresh segments are SACKed or
+// recovery runs, unless reordering was seen; then a quarter of the minimum RTT, one more quarter
+// per round trip that brought a D-SACK (up to SRTT), back to one after 16 recoveries.
 #include <algorithm>
 
 #include "stack/tcp/tcp_layer.hpp"
@@ -29,13 +29,29 @@ bool TcpLayer::rack_update(TcpConnection& c, const RateSource& rs) {
     return true;
 }
 
-// 6.2 step 4 (RACK.reo_wnd, without D-SACK's multiplier).
+// 6.2 step 4: a D-SACK grows the window by a quarter min RTT, once per round trip (until SND.UNA
+// passes what was SND.NXT then), and keeps it for 16 recoveries.
+void TcpLayer::rack_dsack_round(TcpConnection& c, bool dsack) {
+    if (c.rack_dsack_round_open && c.tcb.snd_una >= c.rack_dsack_round) c.rack_dsack_round_open = false;
+    if (!dsack || c.rack_dsack_round_open) return;
+    c.rack_dsack_round_open = true;
+    c.rack_dsack_round = c.tcb.snd_nxt;
+    if (c.rack_reo_wnd_mult < UINT8_MAX) ++c.rack_reo_wnd_mult;
+    c.rack_reo_wnd_persist = 16;
+}
+
+void TcpLayer::rack_recovery_done(TcpConnection& c) {
+    if (c.rack_reo_wnd_persist > 0 && --c.rack_reo_wnd_persist == 0) c.rack_reo_wnd_mult = 1;
+}
+
+// 6.2 step 4 (RACK.reo_wnd). The cap is SRTT, or the minimum RTT when SRTT, from millisecond
+// timestamps, reads less.
 Duration TcpLayer::rack_reordering_window(const TcpConnection& c) const {
     if (!c.rack_reordering_seen &&
         (c.recovery != RecoveryState::kOpen || c.sb.sacked_segments() >= config_.dupthresh)) {
         return Duration::zero();
     }
-    return c.rack.min_rtt / 4;
+    return std::min(c.rack.min_rtt / 4 * c.rack_reo_wnd_mult, std::max(c.rtt.srtt(), c.rack.min_rtt));
 }
 
 // 6.2 step 5: marks what is lost; what may still arrive within the window arms the reordering

@@ -82,13 +82,24 @@ bool TcpLayer::check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& o
             out.challenge_ack = true;
         } else {
             out.ack = true;
+            note_duplicate(c, seg.seq_number, seg.seq_number + static_cast<uint32_t>(seg.payload.size()));
         }
         return false;
     }
     bool cut = false;
     text = rx_checks::trim_to_window(nxt, wnd, seg, cut);
     if (cut) out.ack = true;
+    if (seg.seq_number < nxt && seg.control != TcpControl::kSyn) note_duplicate(c, seg.seq_number, text.seq);
     return true;
+}
+
+// Data below RCV.NXT arrived again: the ACK it draws reports it as a D-SACK (RFC 2883 4.1.1),
+// which tells the sender its retransmission was spurious. A later duplicate replaces an earlier
+// one not yet reported (the most recent first, 4.1.1's rule for the first block).
+void TcpLayer::note_duplicate(TcpConnection& c, SeqNum left, SeqNum right) {
+    if (!c.tcb.sack_ok || !(left < right) || right > c.tcb.rcv_nxt) return;
+    c.dsack_left = left;
+    c.dsack_len = static_cast<uint16_t>(std::min<uint32_t>(static_cast<uint32_t>(right - left), 0xffff));
 }
 
 // Second step, with RFC 5961 3.2: only an RST exactly at RCV.NXT resets; one elsewhere in the

@@ -1,6 +1,7 @@
 // What the receive side tells the peer: SACK blocks (RFC 2018 section 4) built from the
 // out-of-order ranges of the receive buffer, the range holding the most recent segment first,
-// then the ranges most recently reported; and the window field, with receiver SWS avoidance
+// then the ranges most recently reported, behind a D-SACK block for duplicate data (RFC 2883);
+// and the window field, with receiver SWS avoidance
 // (RFC 1122 4.2.3.3) and the rule that the right edge never moves left (RFC 9293 3.8.6.2.1).
 #include <algorithm>
 
@@ -36,9 +37,10 @@ void TcpLayer::note_ooo_segment(TcpConnection& c, SeqNum seq) {
 // Option bytes the blocks take: two NOPs, kind, length and 8 per block (at most 3 beside
 // timestamps, 4 without).
 uint32_t TcpLayer::sack_option_len(const TcpConnection& c) const {
-    if (!c.tcb.sack_ok || c.rcv_buf.range_count() == 0) return 0;
+    if (!carries_sack_blocks(c)) return 0;
+    const size_t blocks = c.rcv_buf.range_count() + (c.dsack_len != 0 ? 1 : 0);
     const size_t max_blocks = c.tcb.ts_ok ? 3 : 4;
-    return static_cast<uint32_t>(4 + 8 * std::min(max_blocks, c.rcv_buf.range_count()));
+    return static_cast<uint32_t>(4 + 8 * std::min(max_blocks, blocks));
 }
 
 // Fills r's SACK blocks, as many as fit in `room` option bytes; returns how many.
@@ -52,6 +54,12 @@ uint8_t TcpLayer::fill_sack_blocks(TcpConnection& c, TcpRepr& r, size_t room) {
         }
         r.sack_blocks[n++] = TcpSackBlock{range.left, range.right};
     };
+    // RFC 2883 4: the duplicate first, reported once.
+    if (c.dsack_len != 0 && n < max_blocks) {
+        r.sack_blocks[n++] = TcpSackBlock{c.dsack_left, c.dsack_left + c.dsack_len};
+        c.dsack_len = 0;
+        ++counters_.dsacks_sent;
+    }
     for (uint8_t i = 0; i < c.sack_recent_count && n < max_blocks; ++i) {
         if (const ReceiveBuffer::Range* range = range_holding(c.rcv_buf, c.sack_recent[i])) add(*range);
     }

@@ -64,6 +64,7 @@ struct RateSource {
     // A record never retransmitted was delivered below what earlier ACKs had already reported
     // delivered (RACK.fack): the network reordered it (6.2 step 3).
     bool reordered = false;
+    bool dsack = false;  // set by the caller: the ACK carried a D-SACK (RFC 2883)
 };
 
 class SackScoreboard {

@@ -118,6 +118,8 @@ struct alignas(64) TcpConnection {
     bool rack_reordering_seen = false;  // RACK.reordering_seen (RFC 8985 6.2 step 3)
     bool tlp_active = false;    // a loss probe went and its episode is not over (rack.tlp_end)
     bool tlp_retrans = false;   // ... and it was a retransmission (TLP.is_retrans)
+    uint8_t rack_reo_wnd_mult = 1;     // RACK.reo_wnd_mult: grows with D-SACKs (6.2 step 4)
+    uint8_t rack_reo_wnd_persist = 0;  // RACK.reo_wnd_persist: recoveries until it is reset
     uint64_t delivered = 0;     // bytes acked or SACKed, for delivery-rate samples
     Instant delivered_time;
     Duration min_rtt;           // smallest RTT sample (zero: none)
@@ -161,6 +163,10 @@ struct alignas(64) TcpConnection {
     Instant rtt_start;
     uint8_t retries = 0;  // consecutive timeouts without progress
     bool syn_rtx = false;  // our SYN or SYN,ACK was retransmitted (RFC 5681 3.1, RFC 6298 5.7)
+    // Data of a duplicate segment, to report once as the first SACK block (a D-SACK, RFC 2883):
+    // its start and length (zero: none). In the bytes before rtx_timer: the slot keeps 1,536.
+    uint16_t dsack_len = 0;
+    SeqNum dsack_left;
 
     // Retransmission (SYN, SYN-ACK, data, FIN), stopped and restarted lazily (TcpLayer::arm_rtx):
     // rtx_running and rtx_deadline are RFC 6298's timer; rtx_timer in the wheel is at or before
@@ -168,6 +174,10 @@ struct alignas(64) TcpConnection {
     Timer rtx_timer;
     bool rtx_running = false;
     RtxTimerKind rtx_kind = RtxTimerKind::kRto;
+    // RACK.dsack_round (RFC 8985 6.2 step 4): the reordering window grows at most once per round
+    // trip, until SND.UNA passes the SND.NXT of the D-SACK that grew it.
+    bool rack_dsack_round_open = false;
+    SeqNum rack_dsack_round;
     Instant rtx_deadline;
     Timer wait_timer;       // TIME-WAIT 2MSL, orphaned FIN-WAIT-2
     Timer persist_timer;    // zero-window probes (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17)

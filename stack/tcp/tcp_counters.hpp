@@ -76,12 +76,14 @@ struct TcpCounters {
     uint64_t dup_acks = 0;
     uint64_t fast_retransmits = 0;   // fast recoveries entered (RFC 5681 3.2, RFC 6675)
     uint64_t partial_acks = 0;       // NewReno partial ACKs (RFC 6582)
-    uint64_t sack_blocks_ignored = 0;  // outside SND.UNA..SND.NXT, or D-SACK
+    uint64_t sack_blocks_ignored = 0;  // outside SND.UNA..SND.NXT (a D-SACK is counted apart)
     uint64_t sack_reneging = 0;      // the peer dropped SACKed data (RFC 2018 section 8)
     uint64_t rack_lost = 0;          // segments RACK marked lost (RFC 8985 6.2), retransmissions included
     uint64_t rack_reorder_timeouts = 0;  // RACK's reordering window expired (RFC 8985 6.3)
     uint64_t tlp_probes = 0;         // tail loss probes sent (RFC 8985 7.3; Linux TCPLossProbes)
     uint64_t tlp_recoveries = 0;     // a probe repaired a loss: cwnd reduced (7.4; TCPLossProbeRecovery)
+    uint64_t dsacks_sent = 0;        // D-SACK blocks reporting duplicate data (RFC 2883; TCPDSACKOldSent)
+    uint64_t dsacks_received = 0;    // ACKs whose first block was a D-SACK (TCPDSACKRecv)
     uint64_t delayed_acks = 0;       // ACKs sent by the delayed-ACK timer
     uint64_t persist_probes = 0;     // zero-window probes
     uint64_t keepalive_probes = 0;

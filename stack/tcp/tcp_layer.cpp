@@ -90,6 +90,10 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.rack_reordering_seen = false;
     c.tlp_active = false;
     c.tlp_retrans = false;
+    c.rack_reo_wnd_mult = 1;
+    c.rack_reo_wnd_persist = 0;
+    c.rack_dsack_round_open = false;
+    c.dsack_len = 0;
     c.delayed_ack_due = false;
     c.ack_owed = false;
     c.rcv_est_mss = 536;

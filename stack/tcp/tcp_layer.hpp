@@ -245,6 +245,7 @@ private:
     RxActions segment_arrives(TcpConnection& c, const TcpRepr& seg);
     bool syn_received_special(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& out, SegmentText& text);
+    void note_duplicate(TcpConnection& c, SeqNum left, SeqNum right);
     void process_rst(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, RxActions& out);
@@ -273,6 +274,8 @@ private:
 
     // rack_tlp.cpp.
     bool rack_update(TcpConnection& c, const RateSource& rs);
+    void rack_dsack_round(TcpConnection& c, bool dsack);
+    void rack_recovery_done(TcpConnection& c);
     void rack_detect_loss(TcpConnection& c);
     Duration rack_reordering_window(const TcpConnection& c) const;
     void reorder_timeout(TcpConnection& c);
@@ -337,7 +340,9 @@ private:
     TcpPlainHeader plain_template(TcpConnection& c, SeqNum seq);
     // Segments of c take SACK blocks (RFC 2018: SACK agreed and data out of order), so the general
     // TcpRepr builder; the rest go out as TcpPlainHeader.
-    static bool carries_sack_blocks(const TcpConnection& c) { return c.tcb.sack_ok && c.rcv_buf.range_count() > 0; }
+    static bool carries_sack_blocks(const TcpConnection& c) {
+        return c.tcb.sack_ok && (c.rcv_buf.range_count() > 0 || c.dsack_len != 0);
+    }
     uint16_t window_field(TcpConnection& c, bool syn);
     uint32_t tsval(const TcpConnection& c) const { return tsval(c.tcb.ts_offset); }
     uint32_t tsval(uint32_t ts_offset) const;  // TSval now with this offset

@@ -122,14 +122,27 @@ bool add_random_loss(const std::string& ns, int modulus, std::string& error) {
     return add_loss_rules(ns, {"numgen random mod " + std::to_string(modulus) + " 0 counter drop"}, error);
 }
 
-bool add_first_drops(const std::string& ns, const std::vector<int>& ip_lengths, std::string& error) {
+bool add_first_drops(const std::string& ns, const std::vector<FirstDrop>& drops, std::string& error) {
     std::vector<std::string> rules;
-    // nft's quota matches while the bytes it counted stay below its size: one packet of `len`.
-    for (const int len : ip_lengths) {
-        rules.push_back("ip length " + std::to_string(len) + " quota " + std::to_string(len + 1) +
-                        " bytes counter drop");
+    // nft's quota matches while the bytes it counted stay below its size: `packets` of the length.
+    for (const FirstDrop& d : drops) {
+        rules.push_back("ip length " + std::to_string(d.ip_length) + " " + d.match + " quota " +
+                        std::to_string(d.ip_length * d.packets + 1) + " bytes counter drop");
     }
     return add_loss_rules(ns, rules, error);
+}
+
+long kernel_tcp_counter(const std::string& ns, const std::string& name) {
+    std::string out;
+    // -a absolute, -s leave nstat's history alone, -z zeros too.
+    if (netns_exec(ns, {"nstat", "-asz", name}, &out) != 0) return -1;
+    std::istringstream lines(out);
+    std::string word;
+    while (lines >> word) {
+        long n = 0;
+        if (word == name && lines >> n) return n;
+    }
+    return -1;
 }
 
 bool add_icmp_reject(const std::string& ns, uint16_t port, const std::string& icmp_type, std::string& error) {

@@ -72,9 +72,17 @@ std::unique_ptr<ChildProcess> spawn_kernel_peer(const std::string& ns, const std
 // not lost to TCP (the transmit fails and TCP sends it again), and this kernel has no netem; the
 // loss of the kernel's packets is modelled at Tachyon's device (FaultInjector RX) instead.
 bool add_random_loss(const std::string& ns, int modulus, std::string& error);
-// nftables in ns, the same way: drops the first TCP packet Tachyon sends of each IPv4 total length
-// in `ip_lengths` (a quota of one packet per rule), to lose chosen segments.
-bool add_first_drops(const std::string& ns, const std::vector<int>& ip_lengths, std::string& error);
+// nftables in ns, the same way: each rule drops the first `packets` TCP packets Tachyon sends of
+// an IPv4 total length (and matching `match`, more of nft's expression, if given), to lose
+// chosen segments.
+struct FirstDrop {
+    int ip_length = 0;
+    int packets = 1;
+    std::string match;
+};
+bool add_first_drops(const std::string& ns, const std::vector<FirstDrop>& drops, std::string& error);
+// A counter of the kernel's TCP in ns as nstat names it (TcpExtTCPDSACKRecv, ...); -1 if unreadable.
+long kernel_tcp_counter(const std::string& ns, const std::string& name);
 // How many packets the loss rules dropped (their counters), -1 when unreadable.
 long loss_rule_drops(const std::string& ns);
 

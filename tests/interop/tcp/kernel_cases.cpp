@@ -698,7 +698,7 @@ TEST_F(TcpInterop, TachyonProbesALostTailInsteadOfWaitingForTheTimeout) {
     ASSERT_TRUE(s);
     std::string error;
     // IP total lengths: 20 + 32 (TCP with timestamps) + payload.
-    ASSERT_TRUE(add_first_drops(env_->netns(), {552, 352}, error)) << error;
+    ASSERT_TRUE(add_first_drops(env_->netns(), {{.ip_length = 552}, {.ip_length = 352}}, error)) << error;
     s->setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
     const std::vector<std::byte> data = test_data(800, 79);
     ASSERT_EQ(s->send(std::span(data).first(500)).value(), 500u);
@@ -722,6 +722,40 @@ TEST_F(TcpInterop, TachyonProbesALostTailInsteadOfWaitingForTheTimeout) {
     ASSERT_TRUE(done && done->str("event") == "done") << peer->transcript();
     EXPECT_EQ(done->num("received"), 800);
     EXPECT_EQ(done->str("recv_sha"), Sha256::hex_of(data));
+}
+
+// The kernel's namespace drops Tachyon's first ten pure ACKs (52-byte IP packets: TCP with
+// timestamps and no SACK block, the ACK flag alone), so the kernel, sending 3,000 bytes and its
+// FIN, hears nothing and sends some again (its loss probe or timeout) while Tachyon keeps the
+// connection open. Tachyon has them already and says so with a D-SACK (RFC 2883), which passes
+// (64 bytes) and which the kernel counts.
+TEST_F(TcpInterop, TheKernelHearsTachyonsDsackOfARetransmissionItDidNotNeed) {
+    ASSERT_TRUE(start());
+    std::string error;
+    ASSERT_TRUE(add_first_drops(env_->netns(), {{.ip_length = 52, .packets = 10, .match = "tcp flags == ack"}}, error))
+        << error;
+    Socket listener = listen_here();
+    auto peer = kernel_peer(peer_args("connect", me_text(), kTachyonPort, 3000, Order::kSendFirst));
+    ASSERT_TRUE(peer);
+    auto s = accept_kernel(listener, *peer);
+    ASSERT_TRUE(s);
+    const TcpCounters& tcp = node_->sockets().tcp().counters();
+    EXPECT_TRUE(node_->run_until([&] { return tcp.dsacks_sent > 0; }, std::chrono::seconds(5)))
+        << "the kernel sent nothing again, or Tachyon did not report it";
+    const ExchangeResult r = exchange(*node_, *s, {}, Order::kRecvFirst, kTransferTimeout);
+    ASSERT_TRUE(r.ok) << r.error << "\n" << peer->transcript();
+    EXPECT_TRUE(s->close().ok());
+    auto done = await_event(*node_, *peer, "done", kShortTimeout);
+    ASSERT_TRUE(done && done->str("event") == "done") << peer->transcript();
+    EXPECT_EQ(r.received, 3000u);
+    EXPECT_EQ(r.recv_sha, done->str("sent_sha")) << "Tachyon received other bytes than the kernel sent";
+    const long dropped = loss_rule_drops(env_->netns());
+    const long heard = kernel_tcp_counter(env_->netns(), "TcpExtTCPDSACKRecv");
+    std::printf("[ dsack    ] nft dropped %ld ACKs; Tachyon sent %llu D-SACKs; the kernel received %ld\n", dropped,
+                static_cast<unsigned long long>(tcp.dsacks_sent), heard);
+    EXPECT_GT(dropped, 0);
+    EXPECT_GE(tcp.dsacks_sent, 1u);
+    EXPECT_GE(heard, 1) << "the kernel counted no D-SACK";
 }
 
 // Tachyon's device loses, duplicates and reorders frames both ways (and corrupts outgoing ones

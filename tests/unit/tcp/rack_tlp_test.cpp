@@ -18,13 +18,27 @@ protected:
     // PTO = 2 SRTT + 2 ms after that ACK (7.2), the RTO would be at 210 ms; the probe is the
     // last segment again.
     TcpHandle probe_a_silent_tail();
+    // Ten segments sent; a round trip later segment 3 is SACKed, and a millisecond after that
+    // segment 2, never retransmitted, arrives: the network reorders (6.2 step 3).
+    TcpHandle see_reordering();
 };
 
-constexpr uint32_t seg_start(uint32_t n) { return kSnd + (n - 1) * kMss; }  // segment n, from 1
-constexpr uint32_t seg_end(uint32_t n) { return kSnd + n * kMss; }
 // Times from the end of the handshake.
 Instant after_us(int64_t us) { return Instant::from_ns((kRttMs * 1'000 + us) * 1'000); }
 Instant after_ms(int64_t ms) { return after_us(ms * 1'000); }
+
+TcpHandle RackTlp::see_reordering() {
+    const TcpHandle h = establish();
+    send_segments(h, 10, 10);
+    host_.run_until(after_ms(10));
+    ack(seg_end(1));
+    ack(seg_end(1), {{seg_start(3), seg_end(3)}});
+    host_.run_until(after_ms(11));
+    ack(seg_end(3));
+    EXPECT_TRUE(conn(h).rack_reordering_seen);
+    expect_nothing();
+    return h;
+}
 
 TcpHandle RackTlp::probe_a_silent_tail() {
     const TcpHandle h = establish();
@@ -57,16 +71,7 @@ TEST_F(RackTlp, OneSackedSegmentMarksTheHoleLostAQuarterRoundTripLater) {
 }
 
 TEST_F(RackTlp, ReorderingSeenKeepsTheWindowWithThreeSacked) {
-    const TcpHandle h = establish();
-    send_segments(h, 10, 10);
-    host_.run_until(after_ms(10));
-    ack(seg_end(1));
-    ack(seg_end(1), {{seg_start(3), seg_end(3)}});
-    // Segment 2, never retransmitted, arrives after 3: the network reorders (6.2 step 3).
-    host_.run_until(after_ms(11));
-    ack(seg_end(3));
-    EXPECT_TRUE(conn(h).rack_reordering_seen);
-    expect_nothing();
+    see_reordering();
     // Three SACKed above a hole would mark it lost at once; after reordering RACK waits
     // min_rtt / 4 (2.5 ms) beyond the round trip of the latest delivered segment.
     ack(seg_end(3), {{seg_start(5), seg_end(7)}});
@@ -74,6 +79,16 @@ TEST_F(RackTlp, ReorderingSeenKeepsTheWindowWithThreeSacked) {
     expect_at(after_us(13'500), is_tcp({.seq = seg_start(4), .len = kMss}));
     EXPECT_EQ(counters().retransmitted_segments, 1u);
     EXPECT_EQ(counters().retransmit_timeouts, 0u);
+}
+
+TEST_F(RackTlp, ADsackWidensTheReorderingWindowByAQuarterRoundTrip) {
+    const TcpHandle h = see_reordering();
+    // The same SACKs with a D-SACK in front (segment 1 arrived twice): the window is now two
+    // quarters of the minimum RTT, 5 ms (6.2 step 4).
+    ack(seg_end(3), {{seg_start(1), seg_end(1)}, {seg_start(5), seg_end(7)}});
+    EXPECT_EQ(conn(h).rack_reo_wnd_mult, 2u);
+    expect_nothing_until(after_us(15'999));
+    expect_at(after_ms(16), is_tcp({.seq = seg_start(4), .len = kMss}));
 }
 
 TEST_F(RackTlp, ALostRetransmissionIsSentAgainWithoutATimeout) {

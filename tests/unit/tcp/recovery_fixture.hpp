@@ -14,6 +14,19 @@ namespace tachyon::test {
 inline constexpr uint32_t kRcv = kPeerIss + 1;
 inline constexpr uint32_t kSnd = kServerIss + 1;
 inline constexpr uint32_t kMss = 1460;
+// Full segment n of what the server sends, counted from 1.
+constexpr uint32_t seg_start(uint32_t n) { return kSnd + (n - 1) * kMss; }
+constexpr uint32_t seg_end(uint32_t n) { return kSnd + n * kMss; }
+
+using SackBlocks = std::vector<std::pair<uint32_t, uint32_t>>;
+// The SACK blocks a captured segment carries, relative to the peer's first data byte (kRcv).
+inline SackBlocks sack_blocks(const Captured& c) {
+    SackBlocks v;
+    for (uint8_t i = 0; i < c.tcp.sack_block_count; ++i) {
+        v.emplace_back(c.tcp.sack_blocks[i].left.raw() - kRcv, c.tcp.sack_blocks[i].right.raw() - kRcv);
+    }
+    return v;
+}
 
 class RecoveryTest : public TcpTest {
 protected:

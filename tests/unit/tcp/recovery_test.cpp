@@ -105,14 +105,8 @@ TEST_F(Recovery, SackedSegmentsAboveAHoleMarkItLost) {
 
 TEST_F(Recovery, SackBlocksReportTheOutOfOrderQueueMostRecentFirst) {
     const TcpHandle h = establish(true);
-    auto blocks = [](const Captured& c) {
-        std::vector<std::pair<uint32_t, uint32_t>> v;
-        for (uint8_t i = 0; i < c.tcp.sack_block_count; ++i) {
-            v.emplace_back(c.tcp.sack_blocks[i].left.raw() - kRcv, c.tcp.sack_blocks[i].right.raw() - kRcv);
-        }
-        return v;
-    };
-    using V = std::vector<std::pair<uint32_t, uint32_t>>;
+    const auto blocks = sack_blocks;
+    using V = SackBlocks;
     send(seg({.seq = kRcv + 100, .ack = kSnd, .data = std::string(100, 'b')}));
     EXPECT_EQ(blocks(expect(is_tcp({.ack = kRcv}))), (V{{100, 200}}));
     send(seg({.seq = kRcv + 300, .ack = kSnd, .data = std::string(100, 'd')}));

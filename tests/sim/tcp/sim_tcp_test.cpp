@@ -10,11 +10,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "drivers/decorators/fault_injector.hpp"
 #include "drivers/memory/memory_link.hpp"
@@ -233,6 +235,9 @@ struct WireTrace {
     uint64_t predicted = 0;       // segments both layers took by header prediction
     uint64_t adopted = 0;         // segments both layers left in their packets to be read there
     uint64_t refused = 0;         // ... that were copied because the layer held its limit
+    Duration transfer;            // virtual time until both applications were done
+    uint64_t timeouts = 0;        // retransmission timeouts, both layers
+    uint64_t probes = 0;          // tail loss probes, both layers
 };
 
 // Shortcuts a seed can run without: each must leave the wire exactly as it is with them.
@@ -293,7 +298,8 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
                summary(*w.tcp_b, app[1]) + stats;
     };
     // Virtual time is free: at 10% loss a 4 MiB transfer can spend long in backed-off timeouts.
-    const Instant deadline = w.clock.now() + Duration::from_secs(7 * 24 * 3600);
+    const Instant start = w.clock.now();
+    const Instant deadline = start + Duration::from_secs(7 * 24 * 3600);
     for (uint64_t step = 0; !(app[0].done && app[1].done); ++step) {
         bool work = w.a->poll();
         work = w.b->poll() || work;
@@ -317,6 +323,11 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
         if (!next) return fail("stuck with nothing scheduled");
         w.clock.set(std::max(*next, w.clock.now() + Duration::from_ns(1)));
         if (w.clock.now() > deadline) return fail("not finished after a week of virtual time");
+    }
+    if (trace != nullptr) {
+        trace->transfer = w.clock.now() - start;
+        trace->timeouts = w.tcp_a->counters().retransmit_timeouts + w.tcp_b->counters().retransmit_timeouts;
+        trace->probes = w.tcp_a->counters().tlp_probes + w.tcp_b->counters().tlp_probes;
     }
     // The right final states: the first to close waits in TIME-WAIT, the other ends CLOSED.
     const TcpState fa = *app[0].final_state;
@@ -378,13 +389,32 @@ TEST(SimTcp, SeedSweep) {
         count = 1;
     }
     int failures = 0;
+    // What loss recovery cost over the sweep, in virtual time and timeouts (a summary to compare
+    // builds by; the per-seed checks are run_seed's).
+    Duration total;
+    std::vector<int64_t> transfer_ms;
+    uint64_t timeouts = 0;
+    uint64_t probes = 0;
     for (uint64_t seed = first; seed < first + count && failures < 5; ++seed) {
-        const std::string err = run_seed(seed);
+        WireTrace t;
+        const std::string err = run_seed(seed, {}, &t);
         if (!err.empty()) {
             ++failures;
             ADD_FAILURE() << err << "\n  replay: TACHYON_SIM_SEED=" << seed;
+            continue;
         }
+        total += t.transfer;
+        transfer_ms.push_back(t.transfer.ms());
+        timeouts += t.timeouts;
+        probes += t.probes;
     }
+    if (transfer_ms.empty()) return;
+    std::sort(transfer_ms.begin(), transfer_ms.end());
+    std::printf("%zu seeds: virtual transfer time %.1f s in all, p50 %lld ms, p90 %lld ms; "
+                "retransmission timeouts %llu, loss probes %llu\n",
+                transfer_ms.size(), total.secs(), static_cast<long long>(transfer_ms[transfer_ms.size() / 2]),
+                static_cast<long long>(transfer_ms[transfer_ms.size() * 9 / 10]),
+                static_cast<unsigned long long>(timeouts), static_cast<unsigned long long>(probes));
 }
 
 // Runs seeds 1..count with the shortcuts `on` and with `off`, and compares what both sides put on

@@ -1,8 +1,9 @@
 // The sender's side of an arriving ACK: the SACK scoreboard (RFC 2018), loss detection by RACK-TLP
 // with SACK (RFC 8985, rack_tlp.cpp) or by duplicate ACKs without (RFC 5681 3.2), loss recovery
-// by SACK (RFC 6675) or, without SACK, NewReno (RFC 6582), limited transmit (RFC 3042, which
-// falls out of "pipe": each duplicate ACK takes a segment out of it) and the window growth the
-// congestion control ops decide.
+// by SACK (RFC 6675) or, without SACK, NewReno (RFC 6582), its window brought down to ssthresh
+// by proportional rate reduction (RFC 6937), limited transmit (RFC 3042, which falls out of
+// "pipe": each duplicate ACK takes a segment out of it) and the window growth the congestion
+// control ops decide.
 #include <algorithm>
 
 #include "stack/tcp/tcp_layer.hpp"
@@ -75,6 +76,9 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
                      ((c.tcb.sack_ok && sacked > 0) ||
                       (seg.payload.empty() && seg.control == TcpControl::kNone && c.tcb.snd_wnd == prior_wnd));
     const bool was_recovering = c.recovery == RecoveryState::kRecovery;
+    const uint32_t lost_before = c.sb.lost_segments();
+    // What this ACK says left the network: without SACK a duplicate ACK stands for one segment.
+    const uint32_t delivered = acked + sacked + (dup && !c.tcb.sack_ok ? c.cc.mss : 0);
     if (acked > 0) {
         // The peer discarded data it had SACKed if the ACK stops at a SACKed segment (RFC 2018 8).
         if (!c.sb.empty() && c.sb.front().has(TxRecord::kSacked) && c.sb.front().seq == ack) {
@@ -124,8 +128,13 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
                                         : c.dupacks >= config_.dupthresh && c.tcb.snd_una != c.recover;
         if (loss) {
             enter_fast_recovery(c, flight);
+            prr_ack(c, delivered, false, true);
             return;
         }
+    }
+    if (c.recovery == RecoveryState::kRecovery) {
+        prr_ack(c, delivered, acked > 0, c.sb.lost_segments() > lost_before);
+        return;
     }
     // The ACK that ends a recovery does not grow the window it just set (as Linux).
     if (!was_recovering && c.recovery != RecoveryState::kRecovery && acked + sacked > 0) {
@@ -137,7 +146,10 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
 void TcpLayer::enter_fast_recovery(TcpConnection& c, uint32_t flight) {
     c.recovery = RecoveryState::kRecovery;
     c.recover = c.tcb.snd_nxt;
-    reduce_cwnd(c, flight);
+    c.prr_recover_fs = std::max(c.cc.cwnd, c.cc.mss);
+    c.prr_delivered = 0;
+    c.prr_out = 0;
+    reduce_cwnd(c, flight);  // ssthresh; prr_ack sets cwnd from what each ACK delivers
     // Fast retransmit of the first unacknowledged segment; with SACK, of the first RACK found
     // lost (the first segment may be a retransmission still in time).
     if (!c.tcb.sack_ok) c.sb.mark_lost_record(0);
@@ -154,6 +166,30 @@ void TcpLayer::reduce_cwnd(TcpConnection& c, uint32_t flight) {
     c.cc.ssthresh = c.cc_ops->ssthresh(c.cc, flight, host_.now());
     c.cc.cwnd = c.cc.ssthresh;
     c.tlp_active = false;
+}
+
+// RFC 6937 (Linux's tcp_cwnd_reduction) on each ACK in fast recovery: while more than ssthresh
+// is in flight, send in proportion to what was delivered (ssthresh / RecoverFS of it), so that
+// the window comes down to ssthresh by the end of the round trip instead of falling silent at
+// once; below ssthresh, grow back towards it no faster than slow start (PRR-SSRB). At least
+// one segment goes on the ACK that starts recovery (the fast retransmit). Expressed as cwnd =
+// pipe + what may be sent now, for the send loops.
+void TcpLayer::prr_ack(TcpConnection& c, uint32_t delivered, bool una_advanced, bool newly_lost) {
+    c.prr_delivered += delivered;
+    const uint32_t in_flight = pipe(c);
+    const uint32_t ssthresh = c.cc.ssthresh;
+    int64_t send;
+    if (in_flight > ssthresh) {
+        const uint64_t due = (static_cast<uint64_t>(ssthresh) * c.prr_delivered + c.prr_recover_fs - 1) /
+                             c.prr_recover_fs;
+        send = static_cast<int64_t>(due) - c.prr_out;
+    } else {
+        int64_t limit = std::max<int64_t>(static_cast<int64_t>(c.prr_delivered) - c.prr_out, delivered);
+        if (una_advanced && !newly_lost) limit += c.cc.mss;
+        send = std::min<int64_t>(ssthresh - in_flight, limit);
+    }
+    send = std::max<int64_t>(send, c.prr_out == 0 ? c.cc.mss : 0);
+    c.cc.cwnd = in_flight + static_cast<uint32_t>(send);
 }
 
 void TcpLayer::grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint32_t prior_in_flight,

@@ -77,6 +77,7 @@ void TcpLayer::reorder_timeout(TcpConnection& c) {
     rack_detect_loss(c);
     if (c.recovery == RecoveryState::kOpen && c.sb.lost_bytes() > 0) {
         enter_fast_recovery(c, static_cast<uint32_t>(c.tcb.snd_nxt - c.tcb.snd_una));
+        prr_ack(c, c.cc.mss, false, true);  // as Linux's tcp_rack_reo_timeout: one segment's worth
     }
     output(c, false);
     if (!c.rtx_running) arm_rtx(c);
@@ -124,6 +125,7 @@ void TcpLayer::loss_probe(TcpConnection& c) {
 // 7.3's retransmission: the highest segment sent, unless the peer SACKed it (then the SACK
 // information is already there for RACK, and the RTO stays the answer).
 bool TcpLayer::probe_with_retransmission(TcpConnection& c) {
+    if (c.sb.empty()) return false;
     TxRecord& r = c.sb.at(c.sb.size() - 1);
     if (r.has(TxRecord::kSacked)) return false;
     const bool fin = c.fin_queued && r.end() == c.fin_seq() + 1;

@@ -69,7 +69,7 @@ struct RateSource {
 
 class SackScoreboard {
 public:
-    static constexpr size_t kInline = 4;  // records held without pool storage
+    static constexpr size_t kInline = 3;  // records held without pool storage
 
     SackScoreboard() = default;
     SackScoreboard(const SackScoreboard&) = delete;

@@ -222,6 +222,7 @@ uint32_t TcpLayer::send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len,
     ++c.stats.segs_out;
     if (len > 0) ++c.stats.data_segs_out;
     c.stats.bytes_sent += len;
+    if (c.recovery == RecoveryState::kRecovery) c.prr_out += len + (fin ? 1u : 0u);  // RFC 6937
     return n ? static_cast<uint32_t>(*n) : len;
 }
 

@@ -104,6 +104,11 @@ struct alignas(64) TcpConnection {
     // Every segment in flight with its SACK/lost/retransmitted state (RFC 6675 scoreboard).
     SackScoreboard sb;
     RackTlpState rack;
+    // Proportional rate reduction during fast recovery (RFC 6937, as Linux's tcp_cwnd_reduction):
+    // bytes delivered and sent since recovery began, and cwnd when it began (Linux's prior_cwnd).
+    uint32_t prr_delivered = 0;
+    uint32_t prr_out = 0;
+    uint32_t prr_recover_fs = 0;
 
     // Congestion control and loss recovery.
     CcState cc;

@@ -267,6 +267,7 @@ private:
     uint32_t process_sack_blocks(TcpConnection& c, const TcpRepr& seg, RateSource& rs);
     void enter_fast_recovery(TcpConnection& c, uint32_t flight);
     void reduce_cwnd(TcpConnection& c, uint32_t flight);
+    void prr_ack(TcpConnection& c, uint32_t delivered, bool una_advanced, bool newly_lost);
     void grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint32_t prior_in_flight,
                    const RateSource& rs);
     void init_congestion(TcpConnection& c);

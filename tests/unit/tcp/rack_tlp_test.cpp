@@ -99,19 +99,21 @@ TEST_F(RackTlp, ALostRetransmissionIsSentAgainWithoutATimeout) {
     expect(is_tcp({.seq = seg_start(11), .len = kMss}));
     expect(is_tcp({.seq = seg_start(12), .len = kMss}));
     ack(seg_end(1), {{seg_start(3), seg_end(5)}});
-    expect(is_tcp({.seq = seg_start(2), .len = kMss}));  // fast retransmit
+    // The fast retransmit, and a new segment beside it: proportional rate reduction lets
+    // ssthresh / RecoverFS of the three delivered go (RFC 6937: 8,030 / 17,520 of 4,380 bytes).
+    expect(is_tcp({.seq = seg_start(2), .len = kMss}));
+    expect(is_tcp({.seq = seg_start(13), .len = kMss}));
     expect_nothing();
-    // A millisecond later everything else up to 10 is SACKed; pipe falls and the last two
-    // segments go, after the retransmission.
+    // A millisecond later everything else up to 10 is SACKed; the last segment goes, after the
+    // retransmission.
     host_.run_until(after_ms(11));
     ack(seg_end(1), {{seg_start(3), seg_end(10)}});
-    expect(is_tcp({.seq = seg_start(13), .len = kMss}));
     expect(is_tcp({.seq = seg_start(14), .len = kMss}));
     expect_nothing();
-    // Segment 13, sent after the retransmission of 2, is delivered a round trip later and 2 is
+    // Segment 14, sent after the retransmission of 2, is delivered a round trip later and 2 is
     // not: the retransmission was lost too, and goes again at once (6.2 step 5).
     host_.run_until(after_ms(21));
-    ack(seg_end(1), {{seg_start(3), seg_end(13)}});
+    ack(seg_end(1), {{seg_start(3), seg_end(14)}});
     expect(is_tcp({.seq = seg_start(2), .len = kMss}));
     expect_nothing();
     EXPECT_EQ(counters().rack_lost, 2u);
@@ -122,14 +124,18 @@ TEST_F(RackTlp, ALostRetransmissionIsSentAgainWithoutATimeout) {
 
 TEST_F(RackTlp, ATailLossIsProbedAndRepairedWithoutATimeout) {
     const TcpHandle h = probe_a_silent_tail();  // 8, 9 and 10 were lost
-    // The probe is SACKed: 8 and 9, sent before it, are lost (RACK), and fast recovery sends them.
+    // The probe is SACKed: 8 and 9, sent before it, are lost (RACK), and fast recovery sends
+    // them, one per segment delivered (RFC 6937's slow-start bound: nothing is in flight).
     host_.run_until(after_ms(42));
     ack(seg_end(7), {{seg_start(10), seg_end(10)}});
     expect(is_tcp({.seq = seg_start(8), .len = kMss}));
-    expect(is_tcp({.seq = seg_start(9), .len = kMss}));
     expect_nothing();
     EXPECT_EQ(conn(h).recovery, RecoveryState::kRecovery);
     host_.run_until(after_ms(52));
+    ack(seg_end(8), {{seg_start(10), seg_end(10)}});
+    expect(is_tcp({.seq = seg_start(9), .len = kMss}));
+    expect_nothing();
+    host_.run_until(after_ms(62));
     ack(seg_end(10));
     EXPECT_EQ(conn(h).recovery, RecoveryState::kOpen);
     EXPECT_EQ(counters().retransmit_timeouts, 0u);

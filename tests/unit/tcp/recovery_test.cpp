@@ -164,3 +164,41 @@ TEST_F(Recovery, LostSynMeansOneSegmentWindowAndThreeSecondRto) {
 
 }  // namespace
 }  // namespace tachyon::test
+namespace tachyon::test {
+namespace {
+
+// RFC 6937: in fast recovery the window comes down to ssthresh gradually, new data going out in
+// proportion to what is delivered (ssthresh / RecoverFS: Reno's half, one segment for every two
+// delivered), instead of the sender falling silent until pipe drops below ssthresh.
+TEST_F(Recovery, ProportionalRateReductionSendsOneSegmentForEveryTwoDelivered) {
+    const TcpHandle h = establish(true, "reno", Duration::from_ms(10));
+    send_segments(h, 30, 10);
+    host_.advance(Duration::from_ms(10));
+    // Segment 1 was lost; 2, 3 and 4 arrive, each ACK SACKing one more: limited transmit and
+    // slow start send new segments, and at the third RACK marks 1 lost.
+    std::vector<uint32_t> sent;
+    for (uint32_t n = 2; n <= 4; ++n) {
+        ack(kSnd, {{seg_start(2), seg_end(n)}});
+        for (Captured c = pop(); c.valid; c = pop()) sent.push_back(c.tcp.seq_number.raw());
+    }
+    ASSERT_FALSE(sent.empty());
+    EXPECT_EQ(sent.back(), seg_start(1));  // the fast retransmit
+    EXPECT_EQ(conn(h).recovery, RecoveryState::kRecovery);
+    EXPECT_EQ(conn(h).cc.ssthresh, 7 * kMss);  // half of the 14 segments in flight
+    EXPECT_EQ(conn(h).prr_recover_fs, 12 * kMss);  // cwnd when recovery began
+    // Each later ACK delivers one segment while more than ssthresh is in flight: 7/12 of a
+    // segment per ACK may go, so one new segment every second ACK. Without PRR (cwnd set to
+    // ssthresh at once) none would go until pipe fell below it.
+    std::vector<int> released;
+    for (uint32_t n = 5; n <= 8; ++n) {
+        ack(kSnd, {{seg_start(2), seg_end(n)}});
+        int count = 0;
+        for (Captured c = pop(); c.valid; c = pop()) ++count;
+        released.push_back(count);
+    }
+    EXPECT_EQ(released, (std::vector<int>{1, 0, 1, 0}));
+    EXPECT_EQ(counters().retransmit_timeouts, 0u);
+}
+
+}  // namespace
+}  // namespace tachyon::test

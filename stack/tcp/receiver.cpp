@@ -207,21 +207,25 @@ uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint
     c.stats.bytes_acked += static_cast<uint32_t>(ack - c.tcb.snd_una);
     c.tcb.snd_una = ack;
     const uint32_t acked = c.sb.acknowledge(ack, rs);
-    // RFC 7323 4.1 (RTTM): with timestamps, the echoed TSval times the transmission that was
-    // acknowledged, retransmitted or not, so it also ends a backoff that Karn's rule would keep.
-    // RACK's minimum RTT learns from the precise timing of a segment sent once too (the SYN's
-    // or SYN,ACK's; data is timed by its records), as Linux's min filter takes the handshake's.
-    if (c.rtt_timing && ack > c.rtt_seq) c.rack.min_rtt = std::min(c.rack.min_rtt, host_.now() - c.rtt_start);
+    // The round-trip sample, as Linux's tcp_clean_rtx_queue takes it: the oldest segment this
+    // ACK covers, timed by its record, if nothing it covers was retransmitted (RFC 6298 section
+    // 3, Karn): to the nanosecond, where our timestamps tick in milliseconds. Else RFC 7323 4.1
+    // (RTTM): the echoed TSval times the transmission that was acknowledged, retransmitted or
+    // not, so it also ends a backoff that Karn's rule would keep. Else the timed segment (the
+    // SYN or SYN,ACK, which have no record), whose precise time also starts RACK's minimum RTT
+    // (as Linux's min filter takes the handshake's).
     std::optional<Duration> sample;
-    if (tsecr && c.tcb.ts_ok && *tsecr != 0) {
+    const bool timed = c.rtt_timing && ack > c.rtt_seq;
+    if (timed) c.rack.min_rtt = std::min(c.rack.min_rtt, host_.now() - c.rtt_start);
+    if (rs.valid && !rs.retransmitted) {
+        sample = host_.now() - rs.first_sent;
+    } else if (tsecr && c.tcb.ts_ok && *tsecr != 0) {
         const int32_t ms = static_cast<int32_t>(tsval(c) - *tsecr);
         if (ms >= 0) sample = Duration::from_ms(ms);
-        c.rtt_timing = false;
-    } else if (c.rtt_timing && ack > c.rtt_seq) {
-        // RFC 6298 section 3 (Karn): the timed segment was never retransmitted.
+    } else if (timed) {
         sample = host_.now() - c.rtt_start;
-        c.rtt_timing = false;
     }
+    if (timed || (tsecr && c.tcb.ts_ok && *tsecr != 0)) c.rtt_timing = false;
     if (sample) {
         c.rtt.sample(*sample);
         c.last_rtt = *sample;

@@ -76,6 +76,7 @@ size_t SackScoreboard::lower_bound(SeqNum seq) const {
 inline void SackScoreboard::note_delivered(const TxRecord& r, RateSource& rs) {
     const bool retransmitted = r.has(TxRecord::kEverRetrans);
     if (retransmitted) rs.retransmitted = true;
+    if (!rs.valid) rs.first_sent = r.sent;
     if (!rs.valid || r.sent > rs.sent) {
         rs.valid = true;
         rs.prior_delivered = r.delivered;

@@ -56,6 +56,7 @@ struct RateSource {
     uint32_t prior_delivered = 0;  // modulo 2^32, as TxRecord::delivered
     Instant prior_time;
     Instant sent;
+    Instant first_sent;  // of the first record noted: the oldest one the cumulative ACK covers
     // RACK: a retransmitted record acknowledged sooner than rack_min_rtt after its retransmission
     // was most likely delivered by an earlier transmission, and does not count (6.2 step 2).
     bool rack_valid = false;

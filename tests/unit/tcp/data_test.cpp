@@ -206,6 +206,22 @@ TEST_F(Data, RtoFollowsTheMeasuredRoundTripWithTheMinimum) {
     send(seg({.seq = kRcv, .ack = kSnd + 2}), at_ms(700));
 }
 
+// With timestamps on, the sample still comes from the segment's own send time (as Linux), not
+// from the echoed TSval, whose millisecond ticks would read a 250 us round trip as 0 or 1 ms.
+TEST_F(Data, RoundTripIsTimedToTheNanosecondWithTimestampsOn) {
+    const TcpHandle h = accept_established(TcpTimestamp{100, 0});
+    host_.run_until(at_ms(0));
+    send_str(h, "a");
+    const Captured c = expect(is_tcp({.seq = kSnd, .len = 1}));
+    ASSERT_TRUE(c.tcp.timestamp.has_value());
+    send(seg({.seq = kRcv, .ack = kSnd + 1, .ts = TcpTimestamp{102, c.tcp.timestamp->tsval}}),
+         Instant::from_ns(250'000));
+    const TcpConnection& conn = *tcp().connection(h);
+    EXPECT_EQ(conn.last_rtt, Duration::from_us(250));
+    EXPECT_EQ(conn.min_rtt, Duration::from_us(250));
+    EXPECT_EQ(conn.rtt.srtt(), Duration::from_ns(31'250));  // 7/8 of the handshake's 0, 1/8 of 250 us
+}
+
 TEST_F(Data, TimeoutResendsTheEarliestSegmentThenFollowsTheAcks) {
     const TcpHandle h = accept_established();
     host_.run_until(at_ms(0));

@@ -44,8 +44,8 @@ void TcpLayer::rack_recovery_done(TcpConnection& c) {
     if (c.rack_reo_wnd_persist > 0 && --c.rack_reo_wnd_persist == 0) c.rack_reo_wnd_mult = 1;
 }
 
-// 6.2 step 4 (RACK.reo_wnd). The cap is SRTT, or the minimum RTT when SRTT, from millisecond
-// timestamps, reads less.
+// 6.2 step 4 (RACK.reo_wnd). The cap is SRTT, or the minimum RTT while SRTT reads less (its
+// first samples, or ones from millisecond timestamps after retransmissions).
 Duration TcpLayer::rack_reordering_window(const TcpConnection& c) const {
     if (!c.rack_reordering_seen &&
         (c.recovery != RecoveryState::kOpen || c.sb.sacked_segments() >= config_.dupthresh)) {
@@ -128,14 +128,7 @@ bool TcpLayer::probe_with_retransmission(TcpConnection& c) {
     if (c.sb.empty()) return false;
     TxRecord& r = c.sb.at(c.sb.size() - 1);
     if (r.has(TxRecord::kSacked)) return false;
-    const bool fin = c.fin_queued && r.end() == c.fin_seq() + 1;
-    const uint32_t len = r.len - (fin ? 1u : 0u);
-    send_data_segment(c, r.seq, len, fin);
-    if (c.rtt_timing && r.seq <= c.rtt_seq && c.rtt_seq < r.end()) c.rtt_timing = false;  // Karn
-    c.sb.on_retransmit(r, host_.now(), c.delivered, c.delivered_time);
-    ++counters_.retransmitted_segments;
-    ++c.stats.total_retrans;
-    c.stats.bytes_retrans += len;
+    resend(c, r, c.fin_queued && r.end() == c.fin_seq() + 1);
     return true;
 }
 

@@ -1,5 +1,5 @@
 // The sender's record of every segment in flight: its sequence range, whether the peer SACKed it
-// (RFC 2018), whether it is deemed lost (RFC 6675 IsLost, a partial ACK, an RTO) and whether it
+// (RFC 2018), whether it is deemed lost (RACK, a partial ACK, an RTO) and whether it
 // was retransmitted, with its send time (RACK, RFC 8985) and a delivery-rate snapshot.
 // Records are contiguous in sequence space and kept in a ring: a few inline, and past those storage
 // from the layer's BufferPool taken only while that many segments are in flight (doubling up to

@@ -128,19 +128,23 @@ bool TcpLayer::send_retransmissions(TcpConnection& c) {
             r = c.sb.next_lost();
             fin = false;
         }
-        const uint32_t len = r->len - (fin ? 1u : 0u);
-        const SeqNum seq = r->seq;
-        send_data_segment(c, seq, len, fin);
+        resend(c, *r, fin);
         c.force_rtx = false;
-        // Karn (RFC 6298 section 3): a retransmitted segment gives no RTT sample.
-        if (c.rtt_timing && seq <= c.rtt_seq && c.rtt_seq < r->end()) c.rtt_timing = false;
-        c.sb.on_retransmit(*r, host_.now(), c.delivered, c.delivered_time);
-        ++counters_.retransmitted_segments;
-        ++c.stats.total_retrans;
-        c.stats.bytes_retrans += len;
         sent = true;
     }
     return sent;
+}
+
+// Sends the record's segment again (with the FIN it ends with, if `fin`) and books it: Karn's rule
+// (RFC 6298 section 3: no RTT sample from it), the scoreboard, the counters.
+void TcpLayer::resend(TcpConnection& c, TxRecord& r, bool fin) {
+    const uint32_t len = r.len - (fin ? 1u : 0u);
+    send_data_segment(c, r.seq, len, fin);
+    if (c.rtt_timing && r.seq <= c.rtt_seq && c.rtt_seq < r.end()) c.rtt_timing = false;
+    c.sb.on_retransmit(r, host_.now(), c.delivered, c.delivered_time);
+    ++counters_.retransmitted_segments;
+    ++c.stats.total_retrans;
+    c.stats.bytes_retrans += len;
 }
 
 // RFC 6675 NextSeg rule 2: new data, within cwnd and the peer's window. `force` sends one

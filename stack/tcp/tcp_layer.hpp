@@ -329,6 +329,7 @@ private:
     void output(TcpConnection& c, bool ack_required);
     bool send_retransmissions(TcpConnection& c);
     bool send_new_data(TcpConnection& c, bool force);
+    void resend(TcpConnection& c, TxRecord& r, bool fin);
     uint32_t send_data_segment(TcpConnection& c, SeqNum seq, uint32_t len, bool fin);
     void update_persist(TcpConnection& c);
     void send_ack(TcpConnection& c);

@@ -98,6 +98,24 @@ bool TcpLayer::check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& o
 // one not yet reported (the most recent first, 4.1.1's rule for the first block).
 void TcpLayer::note_duplicate(TcpConnection& c, SeqNum left, SeqNum right) {
     if (!c.tcb.sack_ok || !(left < right) || right > c.tcb.rcv_nxt) return;
+    set_dsack(c, left, right);
+}
+
+// Out-of-order data that repeats what a range already holds (RFC 2883 4.1.3): the repeated part
+// is the D-SACK, and the range holding it, now the most recent, the block after it.
+void TcpLayer::note_ooo_duplicate(TcpConnection& c, SeqNum left, SeqNum right) {
+    if (!c.tcb.sack_ok) return;
+    for (const ReceiveBuffer::Range& r : c.rcv_buf.ranges()) {
+        const SeqNum lo = std::max(left, r.left);
+        const SeqNum hi = std::min(right, r.right);
+        if (lo < hi) {
+            set_dsack(c, lo, hi);
+            return;
+        }
+    }
+}
+
+void TcpLayer::set_dsack(TcpConnection& c, SeqNum left, SeqNum right) {
     c.dsack_left = left;
     c.dsack_len = static_cast<uint16_t>(std::min<uint32_t>(static_cast<uint32_t>(right - left), 0xffff));
 }
@@ -280,6 +298,7 @@ void TcpLayer::process_text(TcpConnection& c, SegmentText& text, const TcpRepr& 
     }
     const SeqNum nxt = c.tcb.rcv_nxt;
     const bool had_gap = c.rcv_buf.range_count() > 0;
+    if (text.seq != nxt && had_gap) note_ooo_duplicate(c, text.seq, text.seq + static_cast<uint32_t>(text.data.size()));
     ReceiveBuffer::InsertResult r;
     if (text.seq == nxt && rx_packet_ != nullptr && c.rcv_buf.adopt(text.data, *rx_packet_)) {
         r.advanced = static_cast<uint32_t>(text.data.size());  // read in place: no copy

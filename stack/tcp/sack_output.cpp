@@ -48,18 +48,19 @@ uint8_t TcpLayer::fill_sack_blocks(TcpConnection& c, TcpRepr& r, size_t room) {
     size_t max_blocks = c.tcb.ts_ok ? 3 : 4;
     max_blocks = room >= 12 ? std::min(max_blocks, (room - 4) / 8) : 0;
     uint8_t n = 0;
-    auto add = [&](const ReceiveBuffer::Range& range) {
-        for (uint8_t i = 0; i < n; ++i) {
-            if (r.sack_blocks[i].left == range.left) return;
-        }
-        r.sack_blocks[n++] = TcpSackBlock{range.left, range.right};
-    };
-    // RFC 2883 4: the duplicate first, reported once.
+    // RFC 2883 4: the duplicate first, reported once; the ranges after it (one may hold it).
     if (c.dsack_len != 0 && n < max_blocks) {
         r.sack_blocks[n++] = TcpSackBlock{c.dsack_left, c.dsack_left + c.dsack_len};
         c.dsack_len = 0;
         ++counters_.dsacks_sent;
     }
+    const uint8_t first_range = n;
+    auto add = [&](const ReceiveBuffer::Range& range) {
+        for (uint8_t i = first_range; i < n; ++i) {
+            if (r.sack_blocks[i].left == range.left) return;
+        }
+        r.sack_blocks[n++] = TcpSackBlock{range.left, range.right};
+    };
     for (uint8_t i = 0; i < c.sack_recent_count && n < max_blocks; ++i) {
         if (const ReceiveBuffer::Range* range = range_holding(c.rcv_buf, c.sack_recent[i])) add(*range);
     }

@@ -246,6 +246,8 @@ private:
     bool syn_received_special(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool check_sequence(TcpConnection& c, const TcpRepr& seg, RxActions& out, SegmentText& text);
     void note_duplicate(TcpConnection& c, SeqNum left, SeqNum right);
+    void note_ooo_duplicate(TcpConnection& c, SeqNum left, SeqNum right);
+    static void set_dsack(TcpConnection& c, SeqNum left, SeqNum right);
     void process_rst(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack(TcpConnection& c, const TcpRepr& seg, RxActions& out);
     bool process_ack_syn_received(TcpConnection& c, const TcpRepr& seg, RxActions& out);

@@ -370,13 +370,15 @@ class Adversary:
             return "ACK seq=%d ack=%d" % (ok[0]["seq"], ok[0]["ack"])
         if expect == "ooo":
             # RFC 5681 4.2: an immediate duplicate ACK for each out-of-order segment; RFC 2018: the
-            # SACK block reports what is held, the overlapping second segment extending the first.
+            # SACK block reports what is held, the overlapping second segment extending the first;
+            # RFC 2883 4.1.3: the part the second repeats comes first, as a D-SACK.
             nxt = c.rcv_nxt
             want = [[((nxt + 100) & 0xffffffff, (nxt + 300) & 0xffffffff)],
-                    [((nxt + 100) & 0xffffffff, (nxt + 400) & 0xffffffff)]]
+                    [((nxt + 200) & 0xffffffff, (nxt + 300) & 0xffffffff),
+                     ((nxt + 100) & 0xffffffff, (nxt + 400) & 0xffffffff)]]
             if len(got) != 2 or any(e["ack"] != nxt or e["len"] != 0 for e in got):
                 raise Failure("expected 2 duplicate ACKs of %d, got %s" % (nxt, desc or "none"))
-            if [e["sack"][:1] for e in got] != want:
+            if [e["sack"][:2] for e in got] != want:
                 raise Failure("expected SACK blocks %s, got %s" % (want, desc))
             return "dup ACKs with SACK " + desc
         if expect == "closed_rst":

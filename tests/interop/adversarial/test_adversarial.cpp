@@ -68,7 +68,7 @@ const std::vector<Case>& cases() {
         {"data_with_old_ack", {TCP_C(ack_unacceptable, 1), TCP_C(challenge_acks_sent, 1)}},
         {"ack_of_unsent_data", {TCP_C(ack_unacceptable, 1), TCP_C(challenge_acks_sent, 1)}},
         // Reassembly: overlapping out-of-order data beyond a hole is held, SACKed, never delivered.
-        {"overlapping_out_of_order", {TCP_C(ooo_segments, 2), TCP_C(ooo_dropped, 0)}},
+        {"overlapping_out_of_order", {TCP_C(ooo_segments, 2), TCP_C(ooo_dropped, 0), TCP_C(dsacks_sent, 1)}},
         // Closed port: RST (3.10.7.1); marker + the attack's SYN.
         {"syn_to_closed_port", {TCP_C(no_connection, 2), TCP_C(rst_sent, 2)}},
         // Overlapping IP fragments: the datagram goes; a clean one is reassembled and answered.

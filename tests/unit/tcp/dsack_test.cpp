@@ -35,6 +35,18 @@ TEST_F(Dsack, AnOverlapReportsItsDuplicatePartAheadOfTheOutOfOrderRanges) {
     EXPECT_EQ(tcp().receive_available(h), 150u);
 }
 
+TEST_F(Dsack, OutOfOrderDataRepeatedIsReportedAheadOfItsRange) {
+    establish(true);
+    send(seg({.seq = kRcv + 300, .ack = kSnd, .data = std::string(100, 'd')}));
+    EXPECT_EQ(sack_blocks(expect(is_tcp({.ack = kRcv}))), (SackBlocks{{300, 400}}));
+    // RFC 2883 4.1.3: the repeated part first, then the range that holds it.
+    send(seg({.seq = kRcv + 350, .ack = kSnd, .data = std::string(100, 'e')}));
+    EXPECT_EQ(sack_blocks(expect(is_tcp({.ack = kRcv}))), (SackBlocks{{350, 400}, {300, 450}}));
+    send(seg({.seq = kRcv + 300, .ack = kSnd, .data = std::string(100, 'd')}));
+    EXPECT_EQ(sack_blocks(expect(is_tcp({.ack = kRcv}))), (SackBlocks{{300, 400}, {300, 450}}));
+    EXPECT_EQ(counters().dsacks_sent, 2u);
+}
+
 TEST_F(Dsack, WithoutSackNothingIsReported) {
     establish(false);
     send(seg({.seq = kRcv, .ack = kSnd, .data = std::string(100, 'a')}));

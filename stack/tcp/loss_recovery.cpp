@@ -5,6 +5,7 @@
 // "pipe": each duplicate ACK takes a segment out of it) and the window growth the congestion
 // control ops decide.
 #include <algorithm>
+#include <limits>
 
 #include "stack/tcp/tcp_layer.hpp"
 
@@ -117,7 +118,7 @@ void TcpLayer::sender_ack(TcpConnection& c, const TcpRepr& seg, SeqNum prior_una
     }
     if (c.tlp_active) {
         const bool not_dup = acked > 0 || !seg.payload.empty() || c.tcb.snd_wnd != prior_wnd;
-        tlp_ack(c, seg, acked, sacked, flight, not_dup);
+        tlp_ack(c, seg, acked, sacked, flight, not_dup, rs);
     }
     if (rs.dsack || c.rack_dsack_round_open) rack_dsack_round(c, rs.dsack);
     if (c.tcb.sack_ok && rack_update(c, rs) && !c.sb.empty()) rack_detect_loss(c);
@@ -189,7 +190,9 @@ void TcpLayer::prr_ack(TcpConnection& c, uint32_t delivered, bool una_advanced, 
         send = std::min<int64_t>(ssthresh - in_flight, limit);
     }
     send = std::max<int64_t>(send, c.prr_out == 0 ? c.cc.mss : 0);
-    c.cc.cwnd = in_flight + static_cast<uint32_t>(send);
+    // A long recovery's prr_delivered can outgrow RecoverFS many times over: cwnd saturates.
+    c.cc.cwnd = static_cast<uint32_t>(
+        std::min<int64_t>(in_flight + send, std::numeric_limits<uint32_t>::max()));
 }
 
 void TcpLayer::grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint32_t prior_in_flight,

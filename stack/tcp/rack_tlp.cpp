@@ -137,12 +137,12 @@ bool TcpLayer::probe_with_retransmission(TcpConnection& c) {
 // reduced once, as after a fast recovery; a D-SACK of it or a plain duplicate ACK says the
 // original arrived too (no loss).
 void TcpLayer::tlp_ack(TcpConnection& c, const TcpRepr& seg, uint32_t acked, uint32_t sacked, uint32_t flight,
-                       bool not_dup) {
+                       bool not_dup, const RateSource& rs) {
     const SeqNum ack = *seg.ack_number;
     if (ack < c.rack.tlp_end) return;
-    // RFC 2883: a first block below the cumulative ACK reports a duplicate.
-    const bool dsack_of_probe = seg.sack_block_count > 0 && seg.sack_blocks[0].right <= ack &&
-                                seg.sack_blocks[0].right == c.rack.tlp_end;
+    // process_sack_blocks found the first block a D-SACK (RFC 2883); it is the probe's if it ends
+    // where the probe did.
+    const bool dsack_of_probe = rs.dsack && seg.sack_blocks[0].right == c.rack.tlp_end;
     if (!c.tlp_retrans || dsack_of_probe) {
         c.tlp_active = false;
     } else if (ack > c.rack.tlp_end) {

@@ -233,17 +233,18 @@ uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint
     // SYN or SYN,ACK, which have no record), whose precise time also starts RACK's minimum RTT
     // (as Linux's min filter takes the handshake's).
     std::optional<Duration> sample;
+    const bool echo = tsecr && c.tcb.ts_ok && *tsecr != 0;
     const bool timed = c.rtt_timing && ack > c.rtt_seq;
     if (timed) c.rack.min_rtt = std::min(c.rack.min_rtt, host_.now() - c.rtt_start);
     if (rs.valid && !rs.retransmitted) {
         sample = host_.now() - rs.first_sent;
-    } else if (tsecr && c.tcb.ts_ok && *tsecr != 0) {
+    } else if (echo) {
         const int32_t ms = static_cast<int32_t>(tsval(c) - *tsecr);
         if (ms >= 0) sample = Duration::from_ms(ms);
     } else if (timed) {
         sample = host_.now() - c.rtt_start;
     }
-    if (timed || (tsecr && c.tcb.ts_ok && *tsecr != 0)) c.rtt_timing = false;
+    if (timed || echo) c.rtt_timing = false;
     if (sample) {
         c.rtt.sample(*sample);
         c.last_rtt = *sample;

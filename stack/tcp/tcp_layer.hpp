@@ -298,7 +298,7 @@ private:
     void loss_probe(TcpConnection& c);
     bool probe_with_retransmission(TcpConnection& c);
     void tlp_ack(TcpConnection& c, const TcpRepr& seg, uint32_t acked, uint32_t sacked, uint32_t flight,
-                 bool not_dup);
+                 bool not_dup, const RateSource& rs);
 
     // sack_output.cpp.
     void note_ooo_segment(TcpConnection& c, SeqNum seq);

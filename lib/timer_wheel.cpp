@@ -273,7 +273,8 @@ void TimerWheel::cascade(uint32_t bucket) {
     }
 }
 
-size_t TimerWheel::advance(Instant now) {
+// advance() past its inline check: something may be due, or a tick boundary was crossed.
+size_t TimerWheel::advance_due(Instant now) {
     // Empty buckets are skipped without the call: most polls of a busy-polling loop find nothing.
     size_t fired = list_empty(heads_[overdue_]) ? 0 : run_bucket(overdue_, now);
     // Fast path of a poll loop, many polls per tick: only the current tick's bucket can be due.

@@ -12,7 +12,8 @@
 # scenarios, in this order (the steady exchange first, connection set-up last), each by its own
 # instructions, most first; a name already listed is not repeated. Names that no longer exist are
 # ignored by the linker, and functions not listed go after the listed ones: a stale list costs
-# locality, never correctness. Regenerate after changing the fast path.
+# locality, never correctness. Regenerate after changing the fast path, from a build without LTO
+# (meson -Dlto=false), the only kind that uses the list (meson.build).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

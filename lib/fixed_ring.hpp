@@ -3,6 +3,7 @@
 // atomics: lib/spsc_ring.hpp is the cross-thread ring. Push and pop are O(1) and never allocate.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <memory>
@@ -15,7 +16,11 @@ template <typename T>
 class FixedRing {
 public:
     FixedRing() = default;
-    explicit FixedRing(size_t capacity) : slots_(new T[capacity]), capacity_(capacity) {}
+    // At most kMaxCapacity slots, whatever a configuration asks for (the bound also lets the
+    // compiler see that the array's size cannot overflow).
+    static constexpr size_t kMaxCapacity = size_t{1} << 24;
+    explicit FixedRing(size_t capacity)
+        : slots_(new T[std::min(capacity, kMaxCapacity)]), capacity_(std::min(capacity, kMaxCapacity)) {}
     FixedRing(const FixedRing&) = delete;
     FixedRing& operator=(const FixedRing&) = delete;
     FixedRing(FixedRing&&) noexcept = default;

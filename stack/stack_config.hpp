@@ -53,7 +53,7 @@ struct StackConfig {
     Ipv4Cidr address;
     std::optional<Ipv4Address> gateway;  // must lie in the address's subnet
     size_t pool_size = 4096;             // stack-owned packet buffers
-    size_t tx_queue_len = 1024;          // frames waiting for the device (rounded up to 2^n)
+    size_t tx_queue_len = 1024;          // frames waiting for the device (rounded up to 2^n, at most 2^24)
     uint64_t seed = 1;                   // the stack's one Random
     uint8_t ttl = 64;                    // Linux ip_default_ttl
     Duration timer_tick = Duration::from_us(100);

@@ -11,11 +11,15 @@ size_t round_up_pow2(size_t n) {
     while (p < n) p <<= 1;
     return p;
 }
+
+// Between one burst and 2^24 frames, whatever the configuration asks for.
+size_t bounded_capacity(size_t capacity) {
+    return round_up_pow2(std::clamp(capacity, Device::kMaxBurst, size_t{1} << 24));
+}
 }  // namespace
 
 TxQueue::TxQueue(size_t capacity)
-    : slots_(std::make_unique<Packet[]>(round_up_pow2(std::max(capacity, Device::kMaxBurst)))),
-      mask_(round_up_pow2(std::max(capacity, Device::kMaxBurst)) - 1) {}
+    : slots_(std::make_unique<Packet[]>(bounded_capacity(capacity))), mask_(bounded_capacity(capacity) - 1) {}
 
 bool TxQueue::push(Packet& pkt) {
     if (full()) return false;

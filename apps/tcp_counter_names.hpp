@@ -75,6 +75,7 @@ void for_each_tcp_counter(const Counters& c, Fn&& fn) {
     TACHYON_APPS_TCP_COUNTER(tlp_recoveries)
     TACHYON_APPS_TCP_COUNTER(dsacks_sent)
     TACHYON_APPS_TCP_COUNTER(dsacks_received)
+    TACHYON_APPS_TCP_COUNTER(hystart_exits)
     TACHYON_APPS_TCP_COUNTER(delayed_acks)
     TACHYON_APPS_TCP_COUNTER(persist_probes)
     TACHYON_APPS_TCP_COUNTER(keepalive_probes)

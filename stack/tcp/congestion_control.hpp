@@ -17,6 +17,9 @@
 //   on_recovery_exit  recovery ended by a full ACK (cwnd = ssthresh was already applied).
 //   on_rto            an RTO fired (after ssthresh): reset epochs.
 //   pacing_rate       bytes per second to pace at, 0 for none (the sender's pacing hook: BBR).
+// Slow start: both algorithms leave their initial slow start early by HyStart++ (RFC 9406,
+// congestion/hystart.hpp), which ends it by setting ssthresh = cwnd from on_ack; on_ack changes
+// ssthresh for no other reason, which is how the layer counts those exits.
 // Adding BBR, DCTCP or RACK-TLP: a new file with its ops in the registry (congestion/congestion_registry.cpp).
 // RACK-TLP (RFC 8985) is loss detection rather than a window rule: it reads the per-segment send
 // times the scoreboard keeps (TxRecord::sent) and marks records lost through the same scoreboard
@@ -27,6 +30,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "lib/seq.hpp"
 #include "lib/time.hpp"
 
 namespace tachyon {
@@ -38,6 +42,8 @@ struct CcState {
     uint32_t cwnd = 0;  // bytes
     uint32_t ssthresh = kInfiniteSsthresh;
     uint32_t mss = 536;  // SMSS: the sender's segment payload size
+    // HyStart++ (RFC 9406) in the initial slow start (TcpConnConfig::hystart); read by init.
+    bool hystart = true;
     // Algorithm-private storage (CUBIC's epoch, W_max ...), as Linux's icsk_ca_priv.
     alignas(8) std::byte priv[96];
 
@@ -62,6 +68,10 @@ struct AckSample {
     uint64_t delivered = 0;
     Duration interval;
     uint32_t ce_bytes = 0;  // bytes acknowledged with ECN-Echo (DCTCP); ECN is not negotiated yet
+    // Round trips counted in sequence space (RFC 9406 4.2's windowEnd): SND.UNA once this ACK
+    // moved it, and SND.NXT as it arrived (before what it lets out is sent).
+    SeqNum snd_una;
+    SeqNum snd_nxt;
 };
 
 struct CongestionOps {
@@ -79,8 +89,11 @@ const CongestionOps* find_congestion(std::string_view name);
 const CongestionOps& new_reno_ops();
 const CongestionOps& cubic_ops();
 
-// Slow start with appropriate byte counting (RFC 3465 2.2, L = 2 SMSS); returns the bytes of
-// `acked` left over once cwnd reached ssthresh.
+// Appropriate byte counting in slow start (RFC 3465 2.2): an ACK grows cwnd by at most L = 2 SMSS.
+inline constexpr uint32_t kAbcLimitSegments = 2;
+
+// Slow start with appropriate byte counting; returns the bytes of `acked` left over once cwnd
+// reached ssthresh.
 uint32_t slow_start(CcState& s, uint32_t acked);
 
 }  // namespace tachyon

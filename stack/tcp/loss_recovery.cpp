@@ -15,6 +15,7 @@ void TcpLayer::init_congestion(TcpConnection& c) {
     c.cc_ops = c.config.congestion != nullptr ? c.config.congestion : &cubic_ops();
     c.cc.mss = c.tcb.snd_mss;
     c.cc.ssthresh = kInfiniteSsthresh;
+    c.cc.hystart = c.config.hystart;
     // RFC 6928: min(10 MSS, max(2 MSS, 14600)); RFC 5681 3.1: one segment if the SYN or SYN,ACK
     // had to be retransmitted.
     const uint32_t mss = c.tcb.snd_mss;
@@ -205,14 +206,19 @@ void TcpLayer::grow_cwnd(TcpConnection& c, uint32_t acked, uint32_t sacked, uint
     // RFC 7661: grow only a window that was used (slow start: half of it, as Linux).
     a.cwnd_limited = c.cwnd_limited || (c.cc.in_slow_start() ? prior_in_flight * 2 >= c.cc.cwnd
                                                               : prior_in_flight + c.cc.mss >= c.cc.cwnd);
-    a.rtt = c.last_rtt;
+    a.rtt = rs.rtt;
     a.min_rtt = c.min_rtt;
     if (rs.valid) {
         a.delivered = static_cast<uint32_t>(c.delivered) - rs.prior_delivered;  // modulo 2^32
         a.interval = a.now - rs.prior_time;
     }
+    a.snd_una = c.tcb.snd_una;
+    a.snd_nxt = c.tcb.snd_nxt;
     const uint32_t before = c.cc.cwnd;
+    const uint32_t ssthresh_before = c.cc.ssthresh;
     c.cc_ops->on_ack(c.cc, a);
+    // Only HyStart++ changes ssthresh in on_ack (congestion_control.hpp).
+    if (c.cc.ssthresh != ssthresh_before) ++counters_.hystart_exits;
     // Bounded: the window never needs to exceed what the send buffer can put in flight.
     const uint32_t cap = std::max<uint32_t>(static_cast<uint32_t>(c.snd_buf.capacity()) * 2, before);
     if (c.cc.cwnd > cap) c.cc.cwnd = cap;

@@ -66,6 +66,7 @@ struct RateSource {
     // delivered (RACK.fack): the network reordered it (6.2 step 3).
     bool reordered = false;
     bool dsack = false;  // set by the caller: the ACK carried a D-SACK (RFC 2883)
+    Duration rtt;        // set by the caller: the ACK's RTT sample (zero: none)
 };
 
 class SackScoreboard {

@@ -26,6 +26,9 @@ struct TcpConnConfig {
     // Congestion control (congestion_control.hpp): nullptr takes CUBIC, Linux's
     // default; find_congestion("reno") / ("cubic") name the others.
     const CongestionOps* congestion = nullptr;
+    // HyStart++ (RFC 9406) ends the initial slow start when the round trip grows, before the
+    // bottleneck's queue overflows (Linux's CUBIC has its HyStart on by default too).
+    bool hystart = true;
     // RFC 896 Nagle (Linux's Minshall variant: one small segment in flight); nodelay turns it off.
     bool nodelay = false;
     // Delayed ACKs (RFC 1122 4.2.3.2, RFC 5681 4.2): an ACK for at least every second full

@@ -84,6 +84,7 @@ struct TcpCounters {
     uint64_t tlp_recoveries = 0;     // a probe repaired a loss: cwnd reduced (7.4; TCPLossProbeRecovery)
     uint64_t dsacks_sent = 0;        // D-SACK blocks reporting duplicate data (RFC 2883; TCPDSACKOldSent)
     uint64_t dsacks_received = 0;    // ACKs whose first block was a D-SACK (TCPDSACKRecv)
+    uint64_t hystart_exits = 0;      // slow starts HyStart++ ended (RFC 9406; Linux TCPHystartDelayDetect)
     uint64_t delayed_acks = 0;       // ACKs sent by the delayed-ACK timer
     uint64_t persist_probes = 0;     // zero-window probes
     uint64_t keepalive_probes = 0;

@@ -1,10 +1,14 @@
 // CUBIC (RFC 9438): after a congestion event the window follows
 //   W_cubic(t) = C * (t - K)^3 + W_max,  K = cbrt((W_max - cwnd_epoch) / C)      (4.2)
 // in segments, with C = 0.4 and beta_cubic = 0.7, fast convergence (4.7) and the Reno-friendly
-// region W_est (4.3) with alpha_cubic = 3 (1 - beta) / (1 + beta). Slow start is Reno's with ABC.
+// region W_est (4.3) with alpha_cubic = 3 (1 - beta) / (1 + beta). Slow start is Reno's with ABC;
+// the initial one may end early by HyStart++ (RFC 9406), with ssthresh = cwnd and no W_max yet
+// (as Linux's CUBIC after a HyStart exit): the first epoch starts at the next ACK, from cwnd,
+// convex at once (K = 0).
 #include <algorithm>
 #include <cmath>
 
+#include "stack/tcp/congestion/hystart.hpp"
 #include "stack/tcp/congestion_control.hpp"
 
 namespace tachyon {
@@ -16,6 +20,7 @@ constexpr double kBeta = 0.7;
 constexpr double kAlpha = 3.0 * (1.0 - kBeta) / (1.0 + kBeta);
 
 struct CubicState {
+    HyStartPlusPlus hystart;
     double w_max = 0;       // segments, before the last reduction
     double w_last_max = 0;  // for fast convergence
     double k = 0;           // seconds
@@ -25,17 +30,22 @@ struct CubicState {
     Instant epoch;
     bool epoch_valid = false;
 };
+static_assert(sizeof(CubicState) <= sizeof(CcState::priv));
 
-void cubic_init(CcState& s, Instant) { s.as<CubicState>() = CubicState{}; }
+void cubic_init(CcState& s, Instant) {
+    CubicState& c = s.as<CubicState>();
+    c = CubicState{};
+    c.hystart.init(s);
+}
 
 void cubic_on_ack(CcState& s, const AckSample& a) {
     if (!a.cwnd_limited) return;
     uint32_t acked = a.acked + a.sacked;
+    CubicState& c = s.as<CubicState>();
     if (s.in_slow_start()) {
-        acked = slow_start(s, acked);
+        acked = c.hystart.on_ack(s, a, acked);
         if (acked == 0) return;
     }
-    CubicState& c = s.as<CubicState>();
     const double mss = s.mss;
     const double cwnd = s.cwnd / mss;
     if (!c.epoch_valid) {
@@ -73,6 +83,7 @@ void cubic_on_ack(CcState& s, const AckSample& a) {
 // 4.6 multiplicative decrease and 4.7 fast convergence.
 uint32_t cubic_ssthresh(CcState& s, uint32_t, Instant) {
     CubicState& c = s.as<CubicState>();
+    c.hystart.on_congestion();
     const double cwnd = static_cast<double>(s.cwnd) / s.mss;
     c.w_max = cwnd < c.w_last_max ? cwnd * (1.0 + kBeta) / 2.0 : cwnd;
     c.w_last_max = cwnd;

@@ -1,8 +1,10 @@
 // NewReno's window (RFC 5681 section 3.1) with appropriate byte counting (RFC 3465): slow start
 // grows cwnd by the bytes acknowledged (at most 2 SMSS per ACK), congestion avoidance by one SMSS
-// per cwnd of bytes acknowledged. Recovery itself (RFC 6582) is the sender's.
+// per cwnd of bytes acknowledged. The initial slow start may end early by HyStart++ (RFC 9406).
+// Recovery itself (RFC 6582) is the sender's.
 #include <algorithm>
 
+#include "stack/tcp/congestion/hystart.hpp"
 #include "stack/tcp/congestion_control.hpp"
 
 namespace tachyon {
@@ -10,19 +12,25 @@ namespace tachyon {
 namespace {
 
 struct RenoState {
+    HyStartPlusPlus hystart;
     uint32_t bytes_acked = 0;  // RFC 3465 2.1 in congestion avoidance
 };
+static_assert(sizeof(RenoState) <= sizeof(CcState::priv));
 
-void reno_init(CcState& s, Instant) { s.as<RenoState>() = RenoState{}; }
+void reno_init(CcState& s, Instant) {
+    RenoState& r = s.as<RenoState>();
+    r = RenoState{};
+    r.hystart.init(s);
+}
 
 void reno_on_ack(CcState& s, const AckSample& a) {
     if (!a.cwnd_limited) return;
     uint32_t acked = a.acked + a.sacked;
+    RenoState& r = s.as<RenoState>();
     if (s.in_slow_start()) {
-        acked = slow_start(s, acked);
+        acked = r.hystart.on_ack(s, a, acked);
         if (acked == 0) return;
     }
-    RenoState& r = s.as<RenoState>();
     r.bytes_acked += acked;
     if (r.bytes_acked >= s.cwnd) {
         r.bytes_acked -= s.cwnd;
@@ -32,7 +40,9 @@ void reno_on_ack(CcState& s, const AckSample& a) {
 
 // RFC 5681 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS).
 uint32_t reno_ssthresh(CcState& s, uint32_t in_flight, Instant) {
-    s.as<RenoState>().bytes_acked = 0;
+    RenoState& r = s.as<RenoState>();
+    r.bytes_acked = 0;
+    r.hystart.on_congestion();
     return std::max(in_flight / 2, 2 * s.mss);
 }
 
@@ -44,7 +54,7 @@ constexpr CongestionOps kNewReno{"reno", reno_init, reno_on_ack, reno_ssthresh, 
 
 uint32_t slow_start(CcState& s, uint32_t acked) {
     const uint32_t room = s.ssthresh > s.cwnd ? s.ssthresh - s.cwnd : 0;
-    const uint32_t grow = std::min({acked, 2 * s.mss, room});
+    const uint32_t grow = std::min({acked, kAbcLimitSegments * s.mss, room});
     s.cwnd += grow;
     return s.cwnd >= s.ssthresh ? acked - grow : 0;
 }

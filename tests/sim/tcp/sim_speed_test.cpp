@@ -1,7 +1,8 @@
 // Performance simulations on the memory link with delay and a rate limit: loss recovery without
-// timeouts when SACK is on, goodput under random loss against the Mathis estimate, and CUBIC's
-// window after a loss against NewReno's on a long fast path. Deterministic (seeded faults, manual
-// clock); each prints its figures.
+// timeouts when SACK is on, goodput under random loss against the Mathis estimate, CUBIC's
+// window after a loss against NewReno's on a long fast path, and HyStart++ leaving slow start
+// before a deep bottleneck queue overflows. Deterministic (seeded faults, manual clock); each
+// prints its figures.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -237,6 +238,74 @@ TEST(SimTcpSpeed, CubicReachesAHigherWindowThanNewRenoAfterALoss) {
     const uint32_t cubic = cwnd_after_loss("cubic");
     EXPECT_GT(reno, 0u);
     EXPECT_GT(cubic, reno + reno / 5);
+}
+
+// 100 Mbit/s, 10 ms RTT (BDP 125 kB, about 80 frames) in front of a drop-tail queue of 2,000
+// frames (250 ms): slow start alone fills the queue and overflows it, a thousand segments lost in
+// one round trip. HyStart++ (RFC 9406) sees a round's minimum RTT grow by RttThresh (4 ms: 33
+// frames queued) once the window outgrew the path, and goes through five rounds of CSS to
+// congestion avoidance with the queue half full (RFC 9406 trades that queue for robustness to
+// jitter; Linux's HyStart would leave at once).
+struct SlowStartEnd {
+    uint64_t hystart_exits = 0;
+    uint32_t exit_cwnd = 0;         // segments, when HyStart++ ended slow start
+    uint64_t dropped_at_exit = 0;   // by the bottleneck, until then
+    uint64_t retransmitted_at_exit = 0;
+    uint64_t dropped = 0;  // in the whole transfer
+    BulkResult result;
+};
+
+SlowStartEnd deep_buffer_transfer(const char* algorithm, bool hystart) {
+    Bulk b;
+    b.world.a_to_b = path(Duration::from_ms(5), 100'000'000, 5);
+    b.world.b_to_a = path(Duration::from_ms(5), 100'000'000, 6);
+    b.conn.congestion = find_congestion(algorithm);
+    b.conn.hystart = hystart;
+    b.conn.send_buffer = b.conn.receive_buffer = 8 << 20;
+    b.world.tcp.defaults = b.conn;
+    b.bytes = 16 << 20;
+    auto out = std::make_shared<SlowStartEnd>();
+    b.observe = [out](World& w, TcpHandle h) {
+        out->dropped = w.dev_a.fault_stats().rate_dropped;
+        if (out->hystart_exits == 0 && w.tcp_a->counters().hystart_exits > 0) {
+            out->hystart_exits = w.tcp_a->counters().hystart_exits;
+            out->exit_cwnd = w.tcp_a->conn_stats(h)->snd_cwnd;
+            out->dropped_at_exit = out->dropped;
+            out->retransmitted_at_exit = w.tcp_a->counters().retransmitted_segments;
+        }
+        return true;
+    };
+    out->result = run_bulk(b);
+    EXPECT_EQ(out->result.failure, "") << algorithm;
+    EXPECT_EQ(out->result.received, b.bytes) << algorithm;
+    out->hystart_exits = out->result.a.hystart_exits;
+    const BulkResult& r = out->result;
+    std::printf("%s, hystart %s: %.1f ms, exits %llu (cwnd %u segments, %llu dropped before), dropped %llu, "
+                "retransmitted %llu, fast retransmits %llu, rto %llu\n",
+                algorithm, hystart ? "on" : "off", static_cast<double>(r.elapsed.us()) / 1000.0,
+                static_cast<unsigned long long>(out->hystart_exits), out->exit_cwnd,
+                static_cast<unsigned long long>(out->dropped_at_exit), static_cast<unsigned long long>(out->dropped),
+                static_cast<unsigned long long>(r.a.retransmitted_segments),
+                static_cast<unsigned long long>(r.a.fast_retransmits),
+                static_cast<unsigned long long>(r.a.retransmit_timeouts));
+    return *out;
+}
+
+TEST(SimTcpSpeed, HyStartLeavesSlowStartBeforeADeepQueueOverflows) {
+    for (const char* algorithm : {"cubic", "reno"}) {
+        const SlowStartEnd on = deep_buffer_transfer(algorithm, true);
+        const SlowStartEnd off = deep_buffer_transfer(algorithm, false);
+        EXPECT_EQ(on.hystart_exits, 1u) << algorithm;
+        EXPECT_EQ(on.dropped_at_exit, 0u) << algorithm;
+        EXPECT_EQ(on.retransmitted_at_exit, 0u) << algorithm;
+        // Above the path's 80 segments (the queue was building), below the 2,080 that overflow it.
+        EXPECT_GT(on.exit_cwnd, 80u) << algorithm;
+        EXPECT_LT(on.exit_cwnd, 2000u) << algorithm;
+        EXPECT_EQ(on.dropped, 0u) << algorithm;
+        EXPECT_EQ(off.result.a.hystart_exits, 0u) << algorithm;
+        EXPECT_GT(off.dropped, 100u) << algorithm;  // slow start overflowed the queue
+        EXPECT_LT(on.result.a.retransmitted_segments, off.result.a.retransmitted_segments) << algorithm;
+    }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 //
 //   TACHYON_SIM_SEEDS=N   number of seeds (default 2000)
 //   TACHYON_SIM_SEED=N    replay one seed (printed on failure)
+//   TACHYON_SIM_HYSTART=0 every seed without HyStart++ (TcpConnConfig::hystart), to compare sweeps
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -33,6 +34,11 @@ constexpr Ipv4Address kAddrA = Ipv4Address::from_octets(10, 0, 0, 1);
 constexpr Ipv4Address kAddrB = Ipv4Address::from_octets(10, 0, 0, 2);
 constexpr uint16_t kPort = 80;
 
+uint64_t env_u64(const char* name, uint64_t fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
 enum class CloseOrder { kAFirst, kBFirst, kBoth };
 
 struct Scenario {
@@ -50,7 +56,7 @@ struct Scenario {
           << faults[0].reorder << ", corrupt " << faults[0].corrupt << ", delay "
           << faults[0].delay.us() << " us, " << (conn.congestion ? conn.congestion->name : "cubic")
           << (conn.sack_permitted ? " sack" : " nosack") << (conn.timestamps ? " ts" : " nots")
-          << (conn.nodelay ? " nodelay" : "");
+          << (conn.nodelay ? " nodelay" : "") << (conn.hystart ? "" : " nohystart");
         return o.str();
     }
 };
@@ -82,6 +88,7 @@ Scenario make_scenario(uint64_t seed) {
     s.conn.sack_permitted = r.below(4) != 0;
     s.conn.timestamps = r.below(4) != 0;
     s.conn.nodelay = r.below(2) == 0;
+    s.conn.hystart = env_u64("TACHYON_SIM_HYSTART", 1) != 0;
     for (int d = 0; d < 2; ++d) {
         s.faults[d] = f;
         s.faults[d].seed = seed * 2 + static_cast<uint64_t>(d) + 1;
@@ -238,6 +245,7 @@ struct WireTrace {
     Duration transfer;            // virtual time until both applications were done
     uint64_t timeouts = 0;        // retransmission timeouts, both layers
     uint64_t probes = 0;          // tail loss probes, both layers
+    uint64_t hystart_exits = 0;   // slow starts HyStart++ ended, both layers
 };
 
 // Shortcuts a seed can run without: each must leave the wire exactly as it is with them.
@@ -328,6 +336,7 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
         trace->transfer = w.clock.now() - start;
         trace->timeouts = w.tcp_a->counters().retransmit_timeouts + w.tcp_b->counters().retransmit_timeouts;
         trace->probes = w.tcp_a->counters().tlp_probes + w.tcp_b->counters().tlp_probes;
+        trace->hystart_exits = w.tcp_a->counters().hystart_exits + w.tcp_b->counters().hystart_exits;
     }
     // The right final states: the first to close waits in TIME-WAIT, the other ends CLOSED.
     const TcpState fa = *app[0].final_state;
@@ -376,11 +385,6 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
     return {};
 }
 
-uint64_t env_u64(const char* name, uint64_t fallback) {
-    const char* v = std::getenv(name);
-    return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
 TEST(SimTcp, SeedSweep) {
     uint64_t first = 1;
     uint64_t count = env_u64("TACHYON_SIM_SEEDS", 2000);
@@ -395,6 +399,7 @@ TEST(SimTcp, SeedSweep) {
     std::vector<int64_t> transfer_ms;
     uint64_t timeouts = 0;
     uint64_t probes = 0;
+    uint64_t hystart_exits = 0;
     for (uint64_t seed = first; seed < first + count && failures < 5; ++seed) {
         WireTrace t;
         const std::string err = run_seed(seed, {}, &t);
@@ -407,14 +412,16 @@ TEST(SimTcp, SeedSweep) {
         transfer_ms.push_back(t.transfer.ms());
         timeouts += t.timeouts;
         probes += t.probes;
+        hystart_exits += t.hystart_exits;
     }
     if (transfer_ms.empty()) return;
     std::sort(transfer_ms.begin(), transfer_ms.end());
     std::printf("%zu seeds: virtual transfer time %.1f s in all, p50 %lld ms, p90 %lld ms; "
-                "retransmission timeouts %llu, loss probes %llu\n",
+                "retransmission timeouts %llu, loss probes %llu, HyStart++ exits %llu\n",
                 transfer_ms.size(), total.secs(), static_cast<long long>(transfer_ms[transfer_ms.size() / 2]),
                 static_cast<long long>(transfer_ms[transfer_ms.size() * 9 / 10]),
-                static_cast<unsigned long long>(timeouts), static_cast<unsigned long long>(probes));
+                static_cast<unsigned long long>(timeouts), static_cast<unsigned long long>(probes),
+                static_cast<unsigned long long>(hystart_exits));
 }
 
 // Runs seeds 1..count with the shortcuts `on` and with `off`, and compares what both sides put on

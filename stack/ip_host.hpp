@@ -19,8 +19,9 @@ namespace tachyon {
 // What a transport protocol may ask of its stack.
 class IpHost {
 public:
-    // The time of the current poll step (read once per step from the stack's Clock).
-    virtual Instant now() const = 0;
+    // The time of the current poll step (read once per step from the stack's Clock). A plain read
+    // of the host's variable, not a virtual call: TCP asks for it several times per segment.
+    Instant now() const { return *now_; }
     virtual Random& random() = 0;
     virtual TimerWheel& timers() = 0;
     // A packet from the stack's pool, empty, with headroom for the IPv4 and Ethernet headers;
@@ -49,7 +50,12 @@ public:
     virtual uint8_t default_ttl() const = 0;
 
 protected:
+    // now: the host's current time, which it keeps up to date for as long as it lives.
+    explicit IpHost(const Instant& now) : now_(&now) {}
     ~IpHost() = default;
+
+private:
+    const Instant* now_;
 };
 
 // A transport protocol as the IP layer sees it.

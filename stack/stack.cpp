@@ -15,7 +15,8 @@ Result<std::unique_ptr<Stack>> Stack::create(Device& device, const StackConfig& 
 }
 
 Stack::Stack(Device& device, const StackConfig& config)
-    : core_(device, config),
+    : IpHost(core_.now),  // the member's address: core_ is constructed next
+      core_(device, config),
       reassembler_(core_, config.reassembly),
       arp_(core_, config.arp),
       out_(core_, arp_),

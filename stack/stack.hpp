@@ -60,7 +60,6 @@ public:
     Device& device() { return core_.device; }
 
     // IpHost
-    Instant now() const override { return core_.now; }
     Random& random() override { return core_.random; }
     TimerWheel& timers() override { return core_.timers; }
     Packet alloc_tx() override { return core_.alloc_tx(); }

@@ -20,7 +20,7 @@ public:
     // compiler see that the array's size cannot overflow).
     static constexpr size_t kMaxCapacity = size_t{1} << 24;
     explicit FixedRing(size_t capacity)
-        : slots_(new T[std::min(capacity, kMaxCapacity)]), capacity_(std::min(capacity, kMaxCapacity)) {}
+        : capacity_(std::min(capacity, kMaxCapacity)), slots_(new T[capacity_]) {}
     FixedRing(const FixedRing&) = delete;
     FixedRing& operator=(const FixedRing&) = delete;
     FixedRing(FixedRing&&) noexcept = default;
@@ -81,8 +81,8 @@ public:
 private:
     size_t wrap(size_t i) const { return i >= capacity_ ? i - capacity_ : i; }
 
+    size_t capacity_ = 0;  // before slots_, which is sized from it
     std::unique_ptr<T[]> slots_;
-    size_t capacity_ = 0;
     size_t head_ = 0;
     size_t size_ = 0;
 };

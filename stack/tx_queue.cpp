@@ -19,7 +19,7 @@ size_t bounded_capacity(size_t capacity) {
 }  // namespace
 
 TxQueue::TxQueue(size_t capacity)
-    : slots_(std::make_unique<Packet[]>(bounded_capacity(capacity))), mask_(bounded_capacity(capacity) - 1) {}
+    : mask_(bounded_capacity(capacity) - 1), slots_(std::make_unique<Packet[]>(mask_ + 1)) {}
 
 bool TxQueue::push(Packet& pkt) {
     if (full()) return false;

@@ -32,8 +32,8 @@ public:
     size_t clear();
 
 private:
+    size_t mask_ = 0;  // before slots_, which is sized from it
     std::unique_ptr<Packet[]> slots_;
-    size_t mask_ = 0;
     size_t head_ = 0;  // monotonically increasing; index = value & mask_
     size_t tail_ = 0;
 };

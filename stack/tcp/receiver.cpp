@@ -247,7 +247,6 @@ uint32_t TcpLayer::ack_new_data(TcpConnection& c, SeqNum ack, std::optional<uint
     if (timed || echo) c.rtt_timing = false;
     if (sample) {
         c.rtt.sample(*sample);
-        c.last_rtt = *sample;
         rs.rtt = *sample;
         if (c.min_rtt == Duration::zero() || *sample < c.min_rtt) c.min_rtt = *sample;
     }

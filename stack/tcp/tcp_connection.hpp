@@ -128,7 +128,6 @@ struct alignas(64) TcpConnection {
     uint64_t delivered = 0;     // bytes acked or SACKed, for delivery-rate samples
     Instant delivered_time;
     Duration min_rtt;           // smallest RTT sample (zero: none)
-    Duration last_rtt;          // the latest sample (zero: none)
     SeqNum snd_sml;             // end of the last small segment sent (Nagle, Minshall's variant)
     // What the layer above asked to be told when this tuple is free again (set_release_cookie);
     // here, in the 4 bytes before an 8-byte member, the slot keeps its 1,536 bytes.

@@ -80,7 +80,6 @@ void TcpLayer::init_connection(TcpConnection& c, const TcpTuple& t, const TcpCon
     c.cwnd_limited = false;
     c.delivered = 0;
     c.min_rtt = Duration::zero();
-    c.last_rtt = Duration::zero();
     c.quickacks = 0;
     c.rtx_running = false;
     c.rtx_kind = RtxTimerKind::kRto;

@@ -91,9 +91,13 @@ const CongestionOps& cubic_ops();
 
 // Appropriate byte counting in slow start (RFC 3465 2.2): an ACK grows cwnd by at most L = 2 SMSS.
 inline constexpr uint32_t kAbcLimitSegments = 2;
+// The same limit while HyStart++ runs (RFC 9406 4.3: L = 8 for a sender that does not pace, as
+// we do not yet). Receivers that acknowledge up to 8 segments at once (ours, stretch ACKs by
+// receive burst; Linux's, after GRO) then cost the initial slow start nothing.
+inline constexpr uint32_t kHyStartAbcLimitSegments = 8;
 
-// Slow start with appropriate byte counting; returns the bytes of `acked` left over once cwnd
-// reached ssthresh.
-uint32_t slow_start(CcState& s, uint32_t acked);
+// Slow start with appropriate byte counting, an ACK adding at most limit_segments SMSS; returns
+// the bytes of `acked` left over once cwnd reached ssthresh.
+uint32_t slow_start(CcState& s, uint32_t acked, uint32_t limit_segments = kAbcLimitSegments);
 
 }  // namespace tachyon

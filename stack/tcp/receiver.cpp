@@ -324,11 +324,17 @@ void TcpLayer::process_text(TcpConnection& c, SegmentText& text, const TcpRepr& 
     }
 }
 
-// RFC 5681 4.2 / RFC 1122 4.2.3.2: acknowledge at least every second full-sized segment, and at
-// once when the segment fills (part of) a hole. Quick ACKs at the start of a connection (Linux's
-// quickack mode): for a full-sized segment at once (a sender in slow start grows on them), for a
-// smaller one by the end of the application's turn, so that the answer to a request carries the
-// ACK: one segment instead of two, as mTCP sends its ACKs after the application ran.
+// RFC 5681 4.2 / RFC 1122 4.2.3.2: acknowledge every second full-sized segment, and at once when
+// the segment fills (part of) a hole. Quick ACKs at the start of a connection (Linux's quickack
+// mode): for a full-sized segment at once (a sender in slow start grows on them), for a smaller
+// one by the end of the application's turn, so that the answer to a request carries the ACK: one
+// segment instead of two, as mTCP sends its ACKs after the application ran.
+// After quick-ACK mode the ACK a second full-sized segment calls for goes by the end of the
+// application's turn too: a receive burst of in-order segments is acknowledged once (a stretch
+// ACK, as Linux's after GRO merged the burst), up to 8 segments (the sender's slow-start L under
+// HyStart++, RFC 9406 4.3, so a sender counting bytes loses no growth) or a quarter of the
+// receive buffer, whichever is less, at which the ACK goes at once: a burst of 32 full segments
+// takes 4 ACKs instead of 16, and the sender processes a quarter of them (README, step 33).
 TcpLayer::AckTiming TcpLayer::ack_timing(TcpConnection& c, uint32_t len, bool filled_gap) {
     c.rcv_est_mss = std::min<uint32_t>(std::max(c.rcv_est_mss, len), c.tcb.rcv_mss);
     if (filled_gap || !c.config.delayed_ack) return AckTiming::kNow;
@@ -336,8 +342,10 @@ TcpLayer::AckTiming TcpLayer::ack_timing(TcpConnection& c, uint32_t len, bool fi
         --c.quickacks;
         return len < c.rcv_est_mss ? AckTiming::kTurnEnd : AckTiming::kNow;
     }
-    return static_cast<uint32_t>(c.tcb.rcv_nxt - c.tcb.last_ack_sent) > c.rcv_est_mss ? AckTiming::kNow
-                                                                                      : AckTiming::kDelayed;
+    const uint32_t unacked = static_cast<uint32_t>(c.tcb.rcv_nxt - c.tcb.last_ack_sent);
+    if (unacked <= c.rcv_est_mss) return AckTiming::kDelayed;
+    const size_t stretch = std::min<size_t>(kHyStartAbcLimitSegments * c.rcv_est_mss, c.rcv_buf.capacity() / 4);
+    return unacked >= stretch ? AckTiming::kNow : AckTiming::kTurnEnd;
 }
 
 // The ACK of a FIN or of a SYN,ACK: by the end of the application's turn when delayed ACKs are

@@ -15,10 +15,10 @@ uint32_t HyStartPlusPlus::on_ack(CcState& s, const AckSample& a, uint32_t acked)
     if (!round_started_) start_round(a.snd_nxt);
     uint32_t left = 0;
     if (phase_ == Phase::kSlowStart) {
-        left = slow_start(s, acked);
+        left = slow_start(s, acked, kHyStartAbcLimitSegments);  // "cwnd = cwnd + min(N, L * SMSS)"
     } else {
         // "cwnd = cwnd + (min(N, L * SMSS) / CSS_GROWTH_DIVISOR)". ssthresh is still infinite.
-        s.cwnd += std::min(acked, kAbcLimitSegments * s.mss) / kHyStartCssGrowthDivisor;
+        s.cwnd += std::min(acked, kHyStartAbcLimitSegments * s.mss) / kHyStartCssGrowthDivisor;
     }
     if (a.rtt > Duration::zero()) {
         current_round_min_rtt_ = std::min(current_round_min_rtt_, a.rtt);

@@ -16,10 +16,9 @@
 // lost, a bound already known to be safe, and the round trips right after a timeout are those
 // of retransmissions (no samples, Karn) and of a queue still draining, nothing to compare with.
 //
-// RFC 9406 4.3's L (an ACK adds at most L * SMSS): infinity is for paced senders; one that does
-// not pace (we do not yet) should limit it (the RFC's value is 8). Our slow start limits it to 2
-// already (appropriate byte counting, RFC 3465 2.2, kAbcLimitSegments), so HyStart++ adds no
-// limit of its own and CSS adds a quarter of that.
+// RFC 9406 4.3's L (an ACK adds at most L * SMSS): infinity is for paced senders, 8 for one that
+// does not pace (we do not yet): kHyStartAbcLimitSegments, in slow start and (a quarter of it) in
+// CSS. Once HyStart++ is over or off, slow start keeps RFC 3465's L = 2 (kAbcLimitSegments).
 //
 // The thresholds are in milliseconds: on a LAN whose round trips take microseconds the 4 ms floor
 // is never reached and slow start ends by loss as without HyStart++ (the RFC's behaviour, and

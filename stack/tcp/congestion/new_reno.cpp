@@ -52,9 +52,9 @@ constexpr CongestionOps kNewReno{"reno", reno_init, reno_on_ack, reno_ssthresh, 
 
 }  // namespace
 
-uint32_t slow_start(CcState& s, uint32_t acked) {
+uint32_t slow_start(CcState& s, uint32_t acked, uint32_t limit_segments) {
     const uint32_t room = s.ssthresh > s.cwnd ? s.ssthresh - s.cwnd : 0;
-    const uint32_t grow = std::min({acked, kAbcLimitSegments * s.mss, room});
+    const uint32_t grow = std::min({acked, limit_segments * s.mss, room});
     s.cwnd += grow;
     return s.cwnd >= s.ssthresh ? acked - grow : 0;
 }

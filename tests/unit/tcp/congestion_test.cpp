@@ -14,9 +14,10 @@ struct Driver {
     CcState s;
     Instant now = Instant::from_ms(0);
 
-    explicit Driver(const CongestionOps& o, uint32_t cwnd_segments) : ops(o) {
+    explicit Driver(const CongestionOps& o, uint32_t cwnd_segments, bool hystart = true) : ops(o) {
         s.mss = kMss;
         s.cwnd = cwnd_segments * kMss;
+        s.hystart = hystart;
         ops.init(s, now);
     }
     void ack(uint32_t bytes, Duration rtt = Duration::from_ms(100)) {
@@ -50,7 +51,7 @@ TEST(Congestion, RegistryFindsTheAlgorithmsByName) {
 }
 
 TEST(Congestion, NewRenoSlowStartWithAbcThenOneSegmentPerRoundTrip) {
-    Driver d(new_reno_ops(), 10);
+    Driver d(new_reno_ops(), 10, /*hystart=*/false);
     d.ack(kMss);
     EXPECT_EQ(d.s.cwnd, 11 * kMss);
     d.ack(5 * kMss);  // RFC 3465: at most L = 2 SMSS per ACK
@@ -69,6 +70,18 @@ TEST(Congestion, NewRenoSlowStartWithAbcThenOneSegmentPerRoundTrip) {
     EXPECT_EQ(d.s.cwnd, 8500u);
     // ssthresh never below 2 SMSS.
     EXPECT_EQ(d.ops.ssthresh(d.s, 1000, d.now), 2 * kMss);
+}
+
+// Under HyStart++ an ACK adds at most L = 8 SMSS (RFC 9406 4.3, a sender that does not pace):
+// a stretch ACK of 8 segments grows cwnd as 8 ACKs of one would, one of 12 by 8.
+TEST(Congestion, SlowStartUnderHyStartCountsUpToEightSegmentsPerAck) {
+    for (const CongestionOps* ops : {&new_reno_ops(), &cubic_ops()}) {
+        Driver d(*ops, 10);
+        d.ack(8 * kMss);
+        EXPECT_EQ(d.s.cwnd, 18 * kMss) << ops->name;
+        d.ack(12 * kMss);
+        EXPECT_EQ(d.s.cwnd, 26 * kMss) << ops->name;
+    }
 }
 
 TEST(Congestion, CubicReducesByBetaAndReturnsToWmaxAfterK) {

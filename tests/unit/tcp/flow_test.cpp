@@ -57,7 +57,8 @@ TEST_F(Flow, QuickAcksAtTheStartThenEverySecondSegmentOrTheTimer) {
         seq += 1460;
         expect(is_tcp({.flags = kAck, .ack = seq}));
     }
-    // Then one ACK for every second full segment ...
+    // Then one ACK for every second full segment (by the end of the turn: here each segment is
+    // one) ...
     send(seg({.seq = seq, .ack = kSnd, .data = full}));
     seq += 1460;
     expect_nothing();
@@ -77,6 +78,39 @@ TEST_F(Flow, QuickAcksAtTheStartThenEverySecondSegmentOrTheTimer) {
     expect(is_tcp({.seq = kSnd, .ack = seq, .data = "pong"}));
     send(seg({.seq = seq, .ack = kSnd + 4}), at_ms(210));
     expect_nothing_until(at_ms(400));
+}
+
+// After quick-ACK mode, in-order segments that arrive in one receive burst (one turn) take one
+// ACK at the end of the turn, up to 8 full segments (the sender's slow-start L under HyStart++)
+// at which the ACK goes at once; the window it carries is after the application's turn.
+TEST_F(Flow, AReceiveBurstIsAcknowledgedOnceUpToEightSegments) {
+    const TcpHandle h = accept_established();
+    const std::string full(1460, 'q');
+    uint32_t seq = kRcv;
+    for (int i = 0; i < 16; ++i) {
+        send(seg({.seq = seq, .ack = kSnd, .data = full}));
+        seq += 1460;
+        expect(is_tcp({.flags = kAck, .ack = seq}));
+    }
+    EXPECT_EQ(read_all(h).size(), 16u * 1460);
+    // Five segments in one burst: nothing until the turn ends, then one ACK for all five.
+    send(seg({.seq = seq, .ack = kSnd, .data = full}));
+    for (int i = 1; i < 5; ++i) send_in_turn(seg({.seq = seq + i * 1460u, .ack = kSnd, .data = full}));
+    EXPECT_TRUE(host_.sent().empty()) << host_.sent().size() << " segment(s) sent during the burst";
+    seq += 5 * 1460;
+    expect(is_tcp({.flags = kAck, .ack = seq}));
+    expect_nothing();
+    // Ten in one burst: the eighth is acknowledged at once, the last two by the end of the turn.
+    send(seg({.seq = seq, .ack = kSnd, .data = full}));
+    for (int i = 1; i < 10; ++i) {
+        send_in_turn(seg({.seq = seq + i * 1460u, .ack = kSnd, .data = full}));
+        EXPECT_EQ(host_.sent().size(), i < 7 ? 0u : 1u) << "after segment " << i + 1;
+    }
+    expect(is_tcp({.flags = kAck, .ack = seq + 8 * 1460}));
+    seq += 10 * 1460;
+    expect(is_tcp({.flags = kAck, .ack = seq}));
+    expect_nothing();
+    EXPECT_EQ(read_all(h).size(), 15u * 1460);
 }
 
 TEST_F(Flow, OutOfOrderDataAndFillingTheHoleAreAcknowledgedAtOnce) {

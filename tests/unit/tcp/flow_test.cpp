@@ -9,7 +9,20 @@ namespace {
 constexpr uint32_t kRcv = kPeerIss + 1;
 constexpr uint32_t kSnd = kServerIss + 1;
 
-using Flow = TcpTest;
+class Flow : public TcpTest {
+protected:
+    // Quick-ACK mode: the first 16 full segments from seq on are acknowledged one by one. Returns
+    // the sequence number after them.
+    uint32_t through_quick_acks(uint32_t seq) {
+        const std::string full(1460, 'q');
+        for (int i = 0; i < 16; ++i) {
+            send(seg({.seq = seq, .ack = kSnd, .data = full}));
+            seq += 1460;
+            expect(is_tcp({.flags = kAck, .ack = seq}));
+        }
+        return seq;
+    }
+};
 
 TEST_F(Flow, NagleHoldsASmallSegmentUntilTheAck) {
     const TcpHandle h = accept_established();
@@ -50,13 +63,8 @@ TEST_F(Flow, QuickAcksAtTheStartThenEverySecondSegmentOrTheTimer) {
     const TcpHandle h = accept_established();
     host_.run_until(at_ms(0));
     const std::string full(1460, 'q');
-    uint32_t seq = kRcv;
     // Quick ACK mode: the first 16 segments are acknowledged one by one.
-    for (int i = 0; i < 16; ++i) {
-        send(seg({.seq = seq, .ack = kSnd, .data = full}));
-        seq += 1460;
-        expect(is_tcp({.flags = kAck, .ack = seq}));
-    }
+    uint32_t seq = through_quick_acks(kRcv);
     // Then one ACK for every second full segment (by the end of the turn: here each segment is
     // one) ...
     send(seg({.seq = seq, .ack = kSnd, .data = full}));
@@ -86,12 +94,7 @@ TEST_F(Flow, QuickAcksAtTheStartThenEverySecondSegmentOrTheTimer) {
 TEST_F(Flow, AReceiveBurstIsAcknowledgedOnceUpToEightSegments) {
     const TcpHandle h = accept_established();
     const std::string full(1460, 'q');
-    uint32_t seq = kRcv;
-    for (int i = 0; i < 16; ++i) {
-        send(seg({.seq = seq, .ack = kSnd, .data = full}));
-        seq += 1460;
-        expect(is_tcp({.flags = kAck, .ack = seq}));
-    }
+    uint32_t seq = through_quick_acks(kRcv);
     EXPECT_EQ(read_all(h).size(), 16u * 1460);
     // Five segments in one burst: nothing until the turn ends, then one ACK for all five.
     send(seg({.seq = seq, .ack = kSnd, .data = full}));
@@ -118,12 +121,7 @@ TEST_F(Flow, OutOfOrderDataAndFillingTheHoleAreAcknowledgedAtOnce) {
     ASSERT_TRUE(tcp().set_delayed_ack(h, true).ok());
     const std::string full(1460, 'q');
     // Leave quick-ACK mode first.
-    uint32_t seq = kRcv;
-    for (int i = 0; i < 16; ++i) {
-        send(seg({.seq = seq, .ack = kSnd, .data = full}));
-        seq += 1460;
-        expect(is_tcp({.ack = seq}));
-    }
+    const uint32_t seq = through_quick_acks(kRcv);
     send(seg({.seq = seq + 1460, .ack = kSnd, .data = full}));
     expect(is_tcp({.flags = kAck, .ack = seq}));  // out of order: a duplicate ACK at once
     send(seg({.seq = seq, .ack = kSnd, .data = full}));

@@ -334,7 +334,7 @@ void TcpLayer::process_text(TcpConnection& c, SegmentText& text, const TcpRepr& 
 // ACK, as Linux's after GRO merged the burst), up to 8 segments (the sender's slow-start L under
 // HyStart++, RFC 9406 4.3, so a sender counting bytes loses no growth) or a quarter of the
 // receive buffer, whichever is less, at which the ACK goes at once: a burst of 32 full segments
-// takes 4 ACKs instead of 16, and the sender processes a quarter of them (README, step 33).
+// takes 4 ACKs instead of 16, a quarter of the ACKs for the sender to process (README, step 33).
 TcpLayer::AckTiming TcpLayer::ack_timing(TcpConnection& c, uint32_t len, bool filled_gap) {
     c.rcv_est_mss = std::min<uint32_t>(std::max(c.rcv_est_mss, len), c.tcb.rcv_mss);
     if (filled_gap || !c.config.delayed_ack) return AckTiming::kNow;

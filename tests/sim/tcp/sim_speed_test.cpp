@@ -308,5 +308,40 @@ TEST(SimTcpSpeed, HyStartLeavesSlowStartBeforeADeepQueueOverflows) {
     }
 }
 
+// Stretch ACKs against slow start: with 2 ms of round trip and no bottleneck, a whole flight
+// reaches the receiver in one receive burst, and once quick-ACK mode is over it acknowledges
+// each burst once per 8 segments (step 33). Under HyStart++ the sender counts up to L = 8 SMSS
+// per ACK (RFC 9406 4.3), so slow start still doubles the window every round trip; with it off
+// (RFC 3465's L = 2) the same ACKs grow it by a quarter.
+TEST(SimTcpSpeed, SlowStartKeepsDoublingAgainstStretchAcks) {
+    const Duration rtt = Duration::from_ms(2);
+    auto transfer = [&](bool hystart) {
+        Bulk b;
+        b.world.a_to_b = path(rtt / 2, 0, 7);
+        b.world.b_to_a = path(rtt / 2, 0, 8);
+        b.conn.hystart = hystart;
+        b.conn.send_buffer = 4 << 20;
+        b.conn.receive_buffer = 4 << 20;
+        b.bytes = 2 << 20;
+        BulkResult r = run_bulk(b);
+        std::printf("hystart %s: %.1f ms (%.1f round trips), %llu segments sent, %llu by the receiver\n",
+                    hystart ? "on" : "off", static_cast<double>(r.elapsed.ns()) / 1e6,
+                    static_cast<double>(r.elapsed.ns()) / static_cast<double>(rtt.ns()),
+                    static_cast<unsigned long long>(r.a.segments_sent), static_cast<unsigned long long>(r.b.segments_sent));
+        return r;
+    };
+    const BulkResult on = transfer(true);
+    const BulkResult off = transfer(false);
+    ASSERT_EQ(on.failure, "");
+    ASSERT_EQ(off.failure, "");
+    EXPECT_EQ(on.received, size_t{2} << 20);
+    // Stretch ACKs: well under one ACK per two segments.
+    EXPECT_LT(on.b.segments_sent * 4, on.a.segments_sent);
+    // 1,449 segments from IW10, doubling: 8 round trips (10, 20, ... 1,280 cumulative 2,550).
+    EXPECT_LE(on.elapsed, rtt * 10);
+    EXPECT_GT(off.elapsed, on.elapsed + rtt * 4);
+    EXPECT_EQ(on.a.retransmitted_segments, 0u);
+}
+
 }  // namespace
 }  // namespace tachyon::sim

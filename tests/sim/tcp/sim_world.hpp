@@ -126,13 +126,17 @@ struct World {
     }
 
     bool ok() const { return tcp_a && tcp_b; }
+    bool frames_on_link() { return link.a().rx_queued() + link.b().rx_queued() > 0; }
 
     // One step: poll both stacks; with nothing to do, the clock jumps to the next event.
     // Returns false when nothing is scheduled at all.
     bool step(bool app_work) {
         bool work = a->poll();
         work = b->poll() || work;
-        if (work || app_work) return true;
+        // B's poll may have put frames whose delay was over on the link to A (an injector hands
+        // them over when its own stack polls): A takes them in the next step, before the clock
+        // moves, as the seed sweep's loop does.
+        if (work || app_work || frames_on_link()) return true;
         std::optional<Instant> next;
         for (auto t : {a->timers().next_deadline(), b->timers().next_deadline(), dev_a.next_release(),
                        dev_b.next_release()}) {

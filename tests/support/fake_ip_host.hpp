@@ -1,4 +1,4 @@
-// A fake IpHost for transport tests: a manual clock, a timer wheel, a packet pool and a seeded
+// A fake IpHost for transport tests: its own current time, a timer wheel, a packet pool and a seeded
 // generator, and a capture of every segment the transport sends. Time only moves when the test
 // says so; run_until() fires each timer at its exact deadline. Like a Stack's poll step,
 // run_until() first ends the application's turn of the attached transport (end_turn()).

@@ -5,9 +5,11 @@
 // prints its figures.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include "tests/sim/tcp/sim_world.hpp"
 

@@ -26,9 +26,15 @@
 #include "stack/tcp/tcp_layer.hpp"
 #include "tests/sim/tcp/arp_fcs_device.hpp"
 #include "tests/sim/tcp/frame_digest_device.hpp"
+#include "tests/sim/tcp/sim_events.hpp"
 
 namespace tachyon {
 namespace {
+
+using sim::drain_in_flight;
+using sim::frames_on_link;
+using sim::jump_to_next_event;
+using sim::SimSide;
 
 constexpr Ipv4Address kAddrA = Ipv4Address::from_octets(10, 0, 0, 1);
 constexpr Ipv4Address kAddrB = Ipv4Address::from_octets(10, 0, 0, 2);
@@ -194,26 +200,15 @@ struct World {
         : dev_a(link.a(), clock, &dup_pool, FaultInjectorConfig{.tx = s.faults[0]}),
           dev_b(link.b(), clock, &dup_pool, FaultInjectorConfig{.tx = s.faults[1]}) {}
 
-    // A frame an injector released into the link during the other stack's poll waits there: the
-    // clock must not jump to the next timer before it is received (it did: the frame then waited
-    // for whatever timer came next, and the seed's timing hung on unrelated ones).
-    bool frames_on_link() { return link.a().rx_queued() + link.b().rx_queued() > 0; }
+    SimSide side_a() { return {*a, dev_a}; }
+    SimSide side_b() { return {*b, dev_b}; }
 
-    // Frames still in flight belong to the stacks' pools, which must outlive the injectors and the
-    // link: drain them (after a failed seed) before the stacks go.
     ~World() {
-        // Frames still in flight must not reach a destroyed layer.
         if (a) a->set_protocol_handler(IpProtocol::kTcp, nullptr);
         if (b) b->set_protocol_handler(IpProtocol::kTcp, nullptr);
         tcp_a.reset();
         tcp_b.reset();
-        for (int i = 0; i < 1000 && a && b && (dev_a.held() + dev_b.held() > 0 || a->pool().in_use() +
-                                                                                     b->pool().in_use() > 0);
-             ++i) {
-            clock.advance(Duration::from_secs(10));
-            a->poll();
-            b->poll();
-        }
+        if (a && b) drain_in_flight(clock, side_a(), side_b());
         a.reset();
         b.reset();
     }
@@ -322,14 +317,8 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
         for (const App& x : app) {
             if (!x.failure.empty()) return fail(std::string(&x == &app[0] ? "A " : "B ") + x.failure);
         }
-        if (work || w.frames_on_link()) continue;
-        std::optional<Instant> next;
-        for (auto t : {w.a->timers().next_deadline(), w.b->timers().next_deadline(), w.dev_a.next_release(),
-                       w.dev_b.next_release()}) {
-            if (t && (!next || *t < next)) next = t;
-        }
-        if (!next) return fail("stuck with nothing scheduled");
-        w.clock.set(std::max(*next, w.clock.now() + Duration::from_ns(1)));
+        if (work || frames_on_link(w.link)) continue;
+        if (!jump_to_next_event(w.clock, w.side_a(), w.side_b())) return fail("stuck with nothing scheduled");
         if (w.clock.now() > deadline) return fail("not finished after a week of virtual time");
     }
     if (trace != nullptr) {
@@ -355,14 +344,8 @@ std::string run_seed(uint64_t seed, Shortcuts shortcuts = {}, WireTrace* trace =
         if (w.clock.now() >= end) return fail("connections or frames left long after TIME-WAIT");
         bool work = w.a->poll();
         work = w.b->poll() || work;
-        if (work || w.frames_on_link()) continue;
-        std::optional<Instant> next;
-        for (auto t : {w.a->timers().next_deadline(), w.b->timers().next_deadline(), w.dev_a.next_release(),
-                       w.dev_b.next_release()}) {
-            if (t && (!next || *t < next)) next = t;
-        }
-        if (!next) break;
-        w.clock.set(std::max(*next, w.clock.now() + Duration::from_ns(1)));
+        if (work || frames_on_link(w.link)) continue;
+        if (!jump_to_next_event(w.clock, w.side_a(), w.side_b())) break;
     }
     if (w.tcp_a->connections_in_use() != 0 || w.tcp_b->connections_in_use() != 0) {
         return fail("connections left after TIME-WAIT");

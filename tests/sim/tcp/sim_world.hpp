@@ -1,13 +1,10 @@
 // Two Stacks in one thread over the memory link, each side's transmissions through a seeded
 // FaultInjector (delay, rate limit, loss ...) and a DropDevice that drops chosen large frames, on
-// one ManualClock; the event loop advances the clock to the next timer or frame release when no
-// work is left. Used by the performance simulations (sim_speed_test.cpp).
+// one ManualClock; the event loop (sim_events.hpp) advances the clock to the next timer or frame
+// release when no work is left. Used by the performance simulations (sim_speed_test.cpp).
 #pragma once
 
-#include <algorithm>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 
@@ -15,6 +12,7 @@
 #include "drivers/memory/memory_link.hpp"
 #include "stack/stack.hpp"
 #include "stack/tcp/tcp_layer.hpp"
+#include "tests/sim/tcp/sim_events.hpp"
 
 namespace tachyon::sim {
 
@@ -110,41 +108,26 @@ struct World {
     }
 
     ~World() {
-        // Frames still in flight must not reach a destroyed layer.
         if (a) a->set_protocol_handler(IpProtocol::kTcp, nullptr);
         if (b) b->set_protocol_handler(IpProtocol::kTcp, nullptr);
         tcp_a.reset();
         tcp_b.reset();
-        for (int i = 0; i < 1000 && a && b && (dev_a.held() + dev_b.held() > 0 || a->pool().in_use() + b->pool().in_use() > 0);
-             ++i) {
-            clock.advance(Duration::from_secs(10));
-            a->poll();
-            b->poll();
-        }
+        if (a && b) drain_in_flight(clock, side_a(), side_b());
         a.reset();
         b.reset();
     }
 
     bool ok() const { return tcp_a && tcp_b; }
-    bool frames_on_link() { return link.a().rx_queued() + link.b().rx_queued() > 0; }
+    SimSide side_a() { return {*a, dev_a}; }
+    SimSide side_b() { return {*b, dev_b}; }
 
     // One step: poll both stacks; with nothing to do, the clock jumps to the next event.
     // Returns false when nothing is scheduled at all.
     bool step(bool app_work) {
         bool work = a->poll();
         work = b->poll() || work;
-        // B's poll may have put frames whose delay was over on the link to A (an injector hands
-        // them over when its own stack polls): A takes them in the next step, before the clock
-        // moves, as the seed sweep's loop does.
-        if (work || app_work || frames_on_link()) return true;
-        std::optional<Instant> next;
-        for (auto t : {a->timers().next_deadline(), b->timers().next_deadline(), dev_a.next_release(),
-                       dev_b.next_release()}) {
-            if (t && (!next || *t < next)) next = t;
-        }
-        if (!next) return false;
-        clock.set(std::max(*next, clock.now() + Duration::from_ns(1)));
-        return true;
+        if (work || app_work || frames_on_link(link)) return true;
+        return jump_to_next_event(clock, side_a(), side_b());
     }
 };
 

@@ -2,13 +2,19 @@
 // talking to a client in a second process (this executable re-run as the echo peer), which is how two
 // Tachyon processes meet over shared memory. memif needs no hugepages: with --no-huge its regions are
 // memfd-backed and shared through the control socket (abstract namespace by default).
+#include <pthread.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "drivers/dpdk/eal.hpp"
 #include "drivers/dpdk/mbuf_packet.hpp"
+#include "drivers/dpdk/port_setup.hpp"
+#include "drivers/dpdk/thread_cpus.hpp"
 #include "tests/interop/drivers/test_dpdk_util.hpp"
 
 namespace tachyon {
@@ -271,6 +277,101 @@ TEST(DpdkMemifTwoProcesses, ServerHereEchoClientInAnotherProcess) {
         FAIL() << "the peer process did not finish";
     }
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the peer process failed: status " << status;
+}
+
+// The CPUs this thread may run on, ascending.
+std::vector<int> my_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> cpus;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+    return cpus;
+}
+
+// Puts thread `tid` (0: the calling thread) on one CPU; restores its previous affinity when done.
+class PinnedThread {
+public:
+    PinnedThread(pid_t tid, int cpu) : tid_(tid) {
+        CPU_ZERO(&saved_);
+        ok_ = sched_getaffinity(tid_, sizeof saved_, &saved_) == 0;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        ok_ = ok_ && sched_setaffinity(tid_, sizeof one, &one) == 0;
+    }
+    ~PinnedThread() { sched_setaffinity(tid_, sizeof saved_, &saved_); }
+    PinnedThread(const PinnedThread&) = delete;
+    PinnedThread& operator=(const PinnedThread&) = delete;
+    bool ok() const { return ok_; }
+
+private:
+    pid_t tid_;
+    cpu_set_t saved_;
+    bool ok_ = false;
+};
+
+TEST(ThreadCpus, NamesTheCpusTheCallerSharesWithANamedThread) {
+    if (std::getenv(kPeerEnv) != nullptr) GTEST_SKIP() << "echo-peer process";
+    const std::vector<int> cpus = my_cpus();
+    if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
+    std::atomic<bool> stop{false};
+    std::atomic<pid_t> tid{0};
+    std::thread other([&] {
+        tid = gettid();
+        while (!stop) std::this_thread::sleep_for(1ms);
+    });
+    pthread_setname_np(other.native_handle(), "tcy-cpus-test");
+    while (tid == 0) std::this_thread::yield();
+    EXPECT_EQ(thread_id_by_name("tcy-cpus-test"), tid.load());
+    {
+        PinnedThread them(tid, cpus[0]);
+        ASSERT_TRUE(them.ok());
+        {
+            PinnedThread me(0, cpus[0]);
+            ASSERT_TRUE(me.ok());
+            EXPECT_EQ(cpus_shared_with_thread("tcy-cpus-test"), std::vector<int>{cpus[0]});
+        }
+        PinnedThread me(0, cpus[1]);
+        ASSERT_TRUE(me.ok());
+        EXPECT_EQ(cpus_shared_with_thread("tcy-cpus-test"), std::vector<int>{});
+    }
+    EXPECT_EQ(cpus_shared_with_thread("tcy-cpus-test"), cpus) << "both free again: every CPU of the caller";
+    EXPECT_EQ(thread_id_by_name("tcy-no-such-thread"), 0);
+    EXPECT_EQ(cpus_shared_with_thread("tcy-no-such-thread"), std::vector<int>{});
+    stop = true;
+    other.join();
+}
+
+// A memif port whose poll loop may share a CPU with EAL's interrupt thread can crash the process
+// when the peer leaves (README, known gaps): the port's setup says so, and only then.
+TEST(DpdkMemifPlacement, WarnsOnlyWhenTheInterruptThreadMayRunOnThePollingCpu) {
+    if (std::getenv(kPeerEnv) != nullptr) GTEST_SKIP() << "echo-peer process";
+    const std::vector<int> cpus = my_cpus();
+    if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
+    DpdkConfig c;  // a port of its own makes sure EAL runs (alone, this test is the first to open one)
+    c.eal_args = {"--vdev=net_memif9,role=server,id=0,socket=" + socket_path("placement")};
+    auto dev = DpdkDevice::open(c);
+    ASSERT_TRUE(dev.ok()) << dev.error().message();
+    const pid_t interrupt_thread = thread_id_by_name("eal-intr-thread");
+    ASSERT_NE(interrupt_thread, 0) << "EAL runs no interrupt thread";
+    PinnedThread me(0, cpus[0]);
+    ASSERT_TRUE(me.ok());
+    {
+        PinnedThread apart(interrupt_thread, cpus[1]);
+        ASSERT_TRUE(apart.ok());
+        EXPECT_EQ(memif_placement_warning("net_memif", "net_memif9"), "");
+    }
+    PinnedThread together(interrupt_thread, cpus[0]);
+    ASSERT_TRUE(together.ok());
+    const std::string w = memif_placement_warning("net_memif", "net_memif9");
+    EXPECT_NE(w.find("net_memif9: EAL's interrupt thread may run on CPU " + std::to_string(cpus[0]) + ","),
+              std::string::npos)
+        << w;
+    EXPECT_NE(w.find("-l 0"), std::string::npos) << "says how to avoid it: " << w;
+    EXPECT_EQ(memif_placement_warning("net_tap", "net_tap0"), "") << "other PMDs are not known to do this";
 }
 
 }  // namespace

@@ -250,8 +250,8 @@ std::string memif_placement_warning(std::string_view driver, std::string_view po
     }
     return "tachyon: " + std::string(port_name) + ": EAL's interrupt thread may run on CPU " + cpus +
            ", as this thread may: when the memif peer leaves, the PMD unmaps the shared memory there under a "
-           "burst this thread may be in, and the process can crash. Give the process a CPU more than the "
-           "polling one and pin the polling lcore (e.g. taskset -c 0,1 and -l 0 among the EAL arguments)";
+           "burst this thread may be in, and the process can crash. Allow the process one CPU more than the "
+           "polling one and pin the polling lcore (e.g. taskset -c 0,1 with -l 0 among the EAL arguments)";
 }
 
 Result<PortSetup> setup_port(uint16_t port, const DpdkConfig& c) {

@@ -1,9 +1,6 @@
-// Which CPUs the calling thread shares with another thread of this process, found by name.
-//
-// Why: DPDK's net_memif handles a peer's disconnect in EAL's interrupt thread ("eal-intr-thread")
-// and unmaps the shared memory there without waiting for a burst in flight. When that thread may
-// run on the polling thread's CPU, it preempts the poll loop inside eth_memif_rx and the loop
-// resumes on unmapped memory (README, known gaps). DpdkDevice warns when it opens such a port.
+// Which CPUs the calling thread shares with another thread of this process, found by name: how a
+// port's setup tells whether EAL's interrupt thread may preempt the thread that will poll it
+// (memif_placement_warning, port_setup.hpp).
 #pragma once
 
 #include <sys/types.h>

@@ -243,12 +243,7 @@ std::string memif_placement_warning(std::string_view driver, std::string_view po
     if (driver != "net_memif") return {};
     const std::vector<int> shared = cpus_shared_with_thread("eal-intr-thread");
     if (shared.empty()) return {};
-    std::string cpus;
-    for (int cpu : shared) {
-        if (!cpus.empty()) cpus += ',';
-        cpus += std::to_string(cpu);
-    }
-    return "tachyon: " + std::string(port_name) + ": EAL's interrupt thread may run on CPU " + cpus +
+    return "tachyon: " + std::string(port_name) + ": EAL's interrupt thread may run on CPU " + cpu_list(shared) +
            ", as this thread may: when the memif peer leaves, the PMD unmaps the shared memory there under a "
            "burst this thread may be in, and the process can crash. Allow the process one CPU more than the "
            "polling one and pin the polling lcore (e.g. taskset -c 0,1 with -l 0 among the EAL arguments)";

@@ -3,11 +3,39 @@
 #include <dirent.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <string>
+#include <iterator>
 
 namespace tachyon {
+
+std::vector<int> thread_cpus(pid_t tid) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> cpus;
+    if (sched_getaffinity(tid, sizeof set, &set) != 0) return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+    return cpus;
+}
+
+std::string cpu_list(std::span<const int> ascending_cpus) {
+    std::string out;
+    for (size_t i = 0; i < ascending_cpus.size();) {
+        size_t last = i;
+        while (last + 1 < ascending_cpus.size() && ascending_cpus[last + 1] == ascending_cpus[last] + 1) ++last;
+        if (!out.empty()) out += ',';
+        out += std::to_string(ascending_cpus[i]);
+        if (last > i) {
+            out += '-';
+            out += std::to_string(ascending_cpus[last]);
+        }
+        i = last + 1;
+    }
+    return out;
+}
 
 pid_t thread_id_by_name(std::string_view name) {
     DIR* dir = opendir("/proc/self/task");
@@ -28,18 +56,11 @@ pid_t thread_id_by_name(std::string_view name) {
 
 std::vector<int> cpus_shared_with_thread(std::string_view thread_name) {
     const pid_t tid = thread_id_by_name(thread_name);
-    cpu_set_t theirs;
-    cpu_set_t ours;
-    CPU_ZERO(&theirs);
-    CPU_ZERO(&ours);
+    if (tid == 0) return {};
+    const std::vector<int> theirs = thread_cpus(tid);
+    const std::vector<int> ours = thread_cpus(0);
     std::vector<int> shared;
-    if (tid == 0 || sched_getaffinity(tid, sizeof theirs, &theirs) != 0 ||
-        sched_getaffinity(0, sizeof ours, &ours) != 0) {
-        return shared;
-    }
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-        if (CPU_ISSET(cpu, &theirs) && CPU_ISSET(cpu, &ours)) shared.push_back(cpu);
-    }
+    std::set_intersection(theirs.begin(), theirs.end(), ours.begin(), ours.end(), std::back_inserter(shared));
     return shared;
 }
 

@@ -279,18 +279,6 @@ TEST(DpdkMemifTwoProcesses, ServerHereEchoClientInAnotherProcess) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the peer process failed: status " << status;
 }
 
-// The CPUs this thread may run on, ascending.
-std::vector<int> my_cpus() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    std::vector<int> cpus;
-    if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-        if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-    }
-    return cpus;
-}
-
 // Puts thread `tid` (0: the calling thread) on one CPU; restores its previous affinity when done.
 class PinnedThread {
 public:
@@ -315,7 +303,7 @@ private:
 
 TEST(ThreadCpus, NamesTheCpusTheCallerSharesWithANamedThread) {
     if (std::getenv(kPeerEnv) != nullptr) GTEST_SKIP() << "echo-peer process";
-    const std::vector<int> cpus = my_cpus();
+    const std::vector<int> cpus = thread_cpus(0);
     if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
     std::atomic<bool> stop{false};
     std::atomic<pid_t> tid{0};
@@ -349,7 +337,7 @@ TEST(ThreadCpus, NamesTheCpusTheCallerSharesWithANamedThread) {
 // when the peer leaves (README, known gaps): the port's setup says so, and only then.
 TEST(DpdkMemifPlacement, WarnsOnlyWhenTheInterruptThreadMayRunOnThePollingCpu) {
     if (std::getenv(kPeerEnv) != nullptr) GTEST_SKIP() << "echo-peer process";
-    const std::vector<int> cpus = my_cpus();
+    const std::vector<int> cpus = thread_cpus(0);
     if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
     DpdkConfig c;  // a port of its own makes sure EAL runs (alone, this test is the first to open one)
     c.eal_args = {"--vdev=net_memif9,role=server,id=0,socket=" + socket_path("placement")};

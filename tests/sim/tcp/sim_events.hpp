@@ -40,8 +40,7 @@ inline bool jump_to_next_event(ManualClock& clock, SimSide a, SimSide b) {
 
 // Before the stacks are destroyed (after a failed run too): frames still in flight belong to the
 // stacks' pools, so both stacks poll, the clock moving 10 s at a time, until the injectors hold
-// nothing and every packet buffer is back (bounded: 1000 rounds). The caller has detached its
-// TCP layers first: frames still arriving must not reach a destroyed layer.
+// nothing and every packet buffer is back (bounded: 1000 rounds).
 inline void drain_in_flight(ManualClock& clock, SimSide a, SimSide b) {
     for (int i = 0; i < 1000 && (a.injector.held() + b.injector.held() > 0 ||
                                  a.stack.pool().in_use() + b.stack.pool().in_use() > 0);
@@ -50,6 +49,21 @@ inline void drain_in_flight(ManualClock& clock, SimSide a, SimSide b) {
         a.stack.poll();
         b.stack.poll();
     }
+}
+
+// A simulation World's destructor (the seed sweep's and the speed simulations'; each has a
+// clock, stacks a and b, layers tcp_a and tcp_b, and side_a()/side_b()): the TCP layers go
+// first, detached so that frames still arriving do not reach a destroyed layer, then what is in
+// flight drains and the stacks go; the devices and pools, members declared before, go after.
+template <typename World>
+void tear_down(World& w) {
+    if (w.a) w.a->set_protocol_handler(IpProtocol::kTcp, nullptr);
+    if (w.b) w.b->set_protocol_handler(IpProtocol::kTcp, nullptr);
+    w.tcp_a.reset();
+    w.tcp_b.reset();
+    if (w.a && w.b) drain_in_flight(w.clock, w.side_a(), w.side_b());
+    w.a.reset();
+    w.b.reset();
 }
 
 }  // namespace tachyon::sim

@@ -31,10 +31,10 @@
 namespace tachyon {
 namespace {
 
-using sim::drain_in_flight;
 using sim::frames_on_link;
 using sim::jump_to_next_event;
 using sim::SimSide;
+using sim::tear_down;
 
 constexpr Ipv4Address kAddrA = Ipv4Address::from_octets(10, 0, 0, 1);
 constexpr Ipv4Address kAddrB = Ipv4Address::from_octets(10, 0, 0, 2);
@@ -203,15 +203,7 @@ struct World {
     SimSide side_a() { return {*a, dev_a}; }
     SimSide side_b() { return {*b, dev_b}; }
 
-    ~World() {
-        if (a) a->set_protocol_handler(IpProtocol::kTcp, nullptr);
-        if (b) b->set_protocol_handler(IpProtocol::kTcp, nullptr);
-        tcp_a.reset();
-        tcp_b.reset();
-        if (a && b) drain_in_flight(clock, side_a(), side_b());
-        a.reset();
-        b.reset();
-    }
+    ~World() { tear_down(*this); }
 };
 
 std::string summary(const TcpLayer& t, const App& app) {

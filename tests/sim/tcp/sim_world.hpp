@@ -107,15 +107,7 @@ struct World {
         b->set_protocol_handler(IpProtocol::kTcp, tcp_b.get());
     }
 
-    ~World() {
-        if (a) a->set_protocol_handler(IpProtocol::kTcp, nullptr);
-        if (b) b->set_protocol_handler(IpProtocol::kTcp, nullptr);
-        tcp_a.reset();
-        tcp_b.reset();
-        if (a && b) drain_in_flight(clock, side_a(), side_b());
-        a.reset();
-        b.reset();
-    }
+    ~World() { tear_down(*this); }
 
     bool ok() const { return tcp_a && tcp_b; }
     SimSide side_a() { return {*a, dev_a}; }

@@ -158,9 +158,8 @@ def memif_dev(pair, sock, role, core):
 
 def pin(args, pair, core):
     """taskset for one side. A Tachyon process may use both cores: its polling thread is pinned to
-    its own by -l (memif_dev), and EAL's control threads go to the other. net_memif unmaps its
-    shared memory in EAL's interrupt thread when the peer leaves; on the polling core that thread
-    would preempt a burst in flight and crash the process (README, known gaps)."""
+    its own by -l (memif_dev), and EAL's control threads go to the other, so that they never
+    preempt the poll loop (as DPDK deployments give them a CPU of their own)."""
     if pair in TACHYON_PAIRS:
         return ["taskset", "-c", "%d,%d" % (args.server_core, args.client_core)]
     return ["taskset", "-c", str(core)]

@@ -39,9 +39,12 @@ DpdkDevice::DpdkDevice(const PortSetup& s)
       is_vdev_(s.is_vdev),
       caps_(s.caps),
       name_("dpdk:" + s.port_name),
-      driver_(s.driver) {}
+      driver_(s.driver) {
+    if (driver_ == "net_memif") bursts_watched_ = watch_bursts(bursts_);
+}
 
 DpdkDevice::~DpdkDevice() {
+    if (bursts_watched_) unwatch_bursts(bursts_);
     PortSetup s;
     s.port = port_;
     s.port_name = name_;
@@ -61,7 +64,9 @@ size_t DpdkDevice::rx_burst(std::span<Packet> out) {
     while (filled < out.size()) {
         rte_mbuf* mbufs[kMaxBurst];
         const auto want = static_cast<uint16_t>(std::min(out.size() - filled, kMaxBurst));
+        bursts_.enter();
         const uint16_t got = rte_eth_rx_burst(port_, rxq_, mbufs, want);
+        bursts_.leave();
         for (uint16_t i = 0; i < got; ++i) {
             rte_mbuf* m = mbufs[i];
             if (m->priv_size < sizeof(PacketBuf)) [[unlikely]] {
@@ -134,11 +139,13 @@ size_t DpdkDevice::tx_chunk(std::span<Packet> pkts) {
         if (stop != Stage::kReady) break;
     }
     uint16_t valid = static_cast<uint16_t>(ready);
+    bursts_.enter();
     if (tx_csum_ && valid > 0) {
         // Some PMDs need fix-ups for checksum offloads (rte_net_intel_cksum_prepare); a no-op for others.
         valid = rte_eth_tx_prepare(port_, txq_, mbufs, valid);
     }
     const uint16_t sent = rte_eth_tx_burst(port_, txq_, mbufs, valid);
+    bursts_.leave();
     for (uint16_t i = 0; i < sent; ++i) {
         // The PMD frees the mbuf after sending it: an mbuf-backed handle just lets go, a copied
         // packet's own buffer is released now.
@@ -232,7 +239,9 @@ void DpdkDevice::reset_stats() {
 }
 
 void DpdkDevice::reclaim_tx() {
+    bursts_.enter();
     if (rte_eth_tx_done_cleanup(port_, txq_, 0) < 0) (void)rte_eth_tx_burst(port_, txq_, nullptr, 0);
+    bursts_.leave();
 }
 
 size_t DpdkDevice::mbufs_in_use() const { return rte_mempool_in_use_count(pool_); }

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "drivers/dpdk/unmap_guard.hpp"
 #include "lib/device.hpp"
 #include "lib/result.hpp"
 
@@ -158,6 +159,10 @@ private:
     DeviceCaps caps_;
     std::string name_;
     std::string driver_;
+    // Marks this thread's bursts for the munmap guard (unmap_guard.hpp); watched on net_memif only,
+    // the PMD that unmaps from EAL's interrupt thread.
+    BurstSection bursts_;
+    bool bursts_watched_ = false;
     DpdkCounters counters_;
 };
 

@@ -10,7 +10,6 @@
 #include "drivers/dpdk/eal.hpp"
 #include "drivers/dpdk/mbuf_packet.hpp"
 #include "drivers/dpdk/rte.hpp"
-#include "drivers/dpdk/thread_cpus.hpp"
 
 namespace tachyon {
 
@@ -239,16 +238,6 @@ Result<uint16_t> find_port(const DpdkConfig& c) {
     return c.port_id;
 }
 
-std::string memif_placement_warning(std::string_view driver, std::string_view port_name) {
-    if (driver != "net_memif") return {};
-    const std::vector<int> shared = cpus_shared_with_thread("eal-intr-thread");
-    if (shared.empty()) return {};
-    return "tachyon: " + std::string(port_name) + ": EAL's interrupt thread may run on CPU " + cpu_list(shared) +
-           ", as this thread may: when the memif peer leaves, the PMD unmaps the shared memory there under a "
-           "burst this thread may be in, and the process can crash. Allow the process one CPU more than the "
-           "polling one and pin the polling lcore (e.g. taskset -c 0,1 with -l 0 among the EAL arguments)";
-}
-
 Result<PortSetup> setup_port(uint16_t port, const DpdkConfig& c) {
     PortSetup s;
     s.port = port;
@@ -288,9 +277,6 @@ Result<PortSetup> setup_port(uint16_t port, const DpdkConfig& c) {
         if (rc != 0) return port_error(-rc, port, "rte_eth_promiscuous_enable failed");
     }
     fill_caps(s, c);
-    if (const std::string w = memif_placement_warning(s.driver, s.port_name); !w.empty()) {
-        rte_log(RTE_LOG_WARNING, static_cast<uint32_t>(log_type()), "%s\n", w.c_str());
-    }
     guard.done = true;
     return s;
 }

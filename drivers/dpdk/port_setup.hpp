@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 #include "drivers/dpdk/dpdk_device.hpp"
 #include "lib/result.hpp"
@@ -28,16 +27,8 @@ struct PortSetup {
 Result<uint16_t> find_port(const DpdkConfig& config);
 
 // Takes ownership of the port, creates its mempool, configures queues and offloads from the PMD's
-// capabilities and starts it; logs memif_placement_warning() if there is one. On failure
-// everything done so far is undone.
+// capabilities and starts it. On failure everything done so far is undone.
 Result<PortSetup> setup_port(uint16_t port, const DpdkConfig& config);
-
-// For a net_memif port opened by the calling thread (the one that will poll it): a warning if
-// EAL's interrupt thread may run on one of this thread's CPUs, else empty. The PMD handles the
-// peer's departure in that thread and unmaps the shared memory there without waiting for a burst
-// in flight; on a shared CPU it preempts the poll loop inside eth_memif_rx, and the loop resumes
-// on unmapped memory (README, known gaps). DPDK cannot be fixed from here; the placement can.
-std::string memif_placement_warning(std::string_view driver, std::string_view port_name);
 
 // Stops and closes the port (removing a vdev, so that the same vdev can be opened again), then frees
 // the mempool unless packets from it are still held: those keep their memory, and it is reported.

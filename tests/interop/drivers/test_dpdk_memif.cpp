@@ -2,19 +2,17 @@
 // talking to a client in a second process (this executable re-run as the echo peer), which is how two
 // Tachyon processes meet over shared memory. memif needs no hugepages: with --no-huge its regions are
 // memfd-backed and shared through the control socket (abstract namespace by default).
-#include <pthread.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <memory>
+#include <string>
 
 #include "drivers/dpdk/eal.hpp"
 #include "drivers/dpdk/mbuf_packet.hpp"
-#include "drivers/dpdk/port_setup.hpp"
-#include "drivers/dpdk/thread_cpus.hpp"
+#include "drivers/dpdk/unmap_guard.hpp"
 #include "tests/interop/drivers/test_dpdk_util.hpp"
 
 namespace tachyon {
@@ -64,23 +62,34 @@ size_t send_all(Device& dev, std::vector<Packet>& pkts, std::chrono::millisecond
     return done;
 }
 
+// Opens net_memif<first> as a server and net_memif<first + 1> as its client on one socket, both in
+// this process's EAL.
+void open_memif_pair(int first, const std::string& sock, std::unique_ptr<DpdkDevice>& server_out,
+                     std::unique_ptr<DpdkDevice>& client_out) {
+    const std::string server_name = "net_memif" + std::to_string(first);
+    const std::string client_name = "net_memif" + std::to_string(first + 1);
+    DpdkConfig server;
+    server.eal_args = {"--vdev=" + server_name + ",role=server,id=0,socket=" + sock,
+                       "--vdev=" + client_name + ",role=client,id=0,socket=" + sock};
+    server.port_name = server_name;
+    auto s = DpdkDevice::open(server);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    server_out = std::move(*s);
+    DpdkConfig client;
+    client.port_name = client_name;
+    auto c = DpdkDevice::open(client);
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    client_out = std::move(*c);
+}
+
 class DpdkMemifPair : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         if (std::getenv(kPeerEnv) != nullptr) return;  // this process is the echo peer
-        const std::string sock = socket_path("pair");
-        DpdkConfig server;
-        server.eal_args = {"--vdev=net_memif0,role=server,id=0,socket=" + sock,
-                           "--vdev=net_memif1,role=client,id=0,socket=" + sock};
-        server.port_name = "net_memif0";
-        auto s = DpdkDevice::open(server);
-        ASSERT_TRUE(s.ok()) << s.error().message();
-        server_ = std::move(*s).release();
-        DpdkConfig client;
-        client.port_name = "net_memif1";
-        auto c = DpdkDevice::open(client);
-        ASSERT_TRUE(c.ok()) << c.error().message();
-        client_ = std::move(*c).release();
+        std::unique_ptr<DpdkDevice> server, client;
+        open_memif_pair(0, socket_path("pair"), server, client);
+        server_ = server.release();
+        client_ = client.release();
     }
     static void TearDownTestSuite() {
         EXPECT_TRUE(close_and_check_mempool_freed(client_));
@@ -279,87 +288,30 @@ TEST(DpdkMemifTwoProcesses, ServerHereEchoClientInAnotherProcess) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the peer process failed: status " << status;
 }
 
-// Puts thread `tid` (0: the calling thread) on one CPU; restores its previous affinity when done.
-class PinnedThread {
-public:
-    PinnedThread(pid_t tid, int cpu) : tid_(tid) {
-        CPU_ZERO(&saved_);
-        ok_ = sched_getaffinity(tid_, sizeof saved_, &saved_) == 0;
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(cpu, &one);
-        ok_ = ok_ && sched_setaffinity(tid_, sizeof one, &one) == 0;
-    }
-    ~PinnedThread() { sched_setaffinity(tid_, sizeof saved_, &saved_); }
-    PinnedThread(const PinnedThread&) = delete;
-    PinnedThread& operator=(const PinnedThread&) = delete;
-    bool ok() const { return ok_; }
-
-private:
-    pid_t tid_;
-    cpu_set_t saved_;
-    bool ok_ = false;
-};
-
-TEST(ThreadCpus, NamesTheCpusTheCallerSharesWithANamedThread) {
+// The peer's departure reaches this process's net_memif port in EAL's interrupt thread, which
+// unmaps the shared memory there: through the munmap guard (unmap_guard.hpp), which the PMD plugin
+// must bind to for the guard to protect the polling thread's bursts.
+TEST(DpdkMemifUnmapGuard, ThePeersDepartureUnmapsThroughTheGuard) {
     if (std::getenv(kPeerEnv) != nullptr) GTEST_SKIP() << "echo-peer process";
-    const std::vector<int> cpus = thread_cpus(0);
-    if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
-    std::atomic<bool> stop{false};
-    std::atomic<pid_t> tid{0};
-    std::thread other([&] {
-        tid = gettid();
-        while (!stop) std::this_thread::sleep_for(1ms);
-    });
-    pthread_setname_np(other.native_handle(), "tcy-cpus-test");
-    while (tid == 0) std::this_thread::yield();
-    EXPECT_EQ(thread_id_by_name("tcy-cpus-test"), tid.load());
-    {
-        PinnedThread them(tid, cpus[0]);
-        ASSERT_TRUE(them.ok());
-        {
-            PinnedThread me(0, cpus[0]);
-            ASSERT_TRUE(me.ok());
-            EXPECT_EQ(cpus_shared_with_thread("tcy-cpus-test"), std::vector<int>{cpus[0]});
-        }
-        PinnedThread me(0, cpus[1]);
-        ASSERT_TRUE(me.ok());
-        EXPECT_EQ(cpus_shared_with_thread("tcy-cpus-test"), std::vector<int>{});
-    }
-    EXPECT_EQ(cpus_shared_with_thread("tcy-cpus-test"), cpus) << "both free again: every CPU of the caller";
-    EXPECT_EQ(thread_id_by_name("tcy-no-such-thread"), 0);
-    EXPECT_EQ(cpus_shared_with_thread("tcy-no-such-thread"), std::vector<int>{});
-    stop = true;
-    other.join();
-}
-
-// A memif port whose poll loop may share a CPU with EAL's interrupt thread can crash the process
-// when the peer leaves (README, known gaps): the port's setup says so, and only then.
-TEST(DpdkMemifPlacement, WarnsOnlyWhenTheInterruptThreadMayRunOnThePollingCpu) {
-    if (std::getenv(kPeerEnv) != nullptr) GTEST_SKIP() << "echo-peer process";
-    const std::vector<int> cpus = thread_cpus(0);
-    if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
-    DpdkConfig c;  // a port of its own makes sure EAL runs (alone, this test is the first to open one)
-    c.eal_args = {"--vdev=net_memif9,role=server,id=0,socket=" + socket_path("placement")};
-    auto dev = DpdkDevice::open(c);
-    ASSERT_TRUE(dev.ok()) << dev.error().message();
-    const pid_t interrupt_thread = thread_id_by_name("eal-intr-thread");
-    ASSERT_NE(interrupt_thread, 0) << "EAL runs no interrupt thread";
-    PinnedThread me(0, cpus[0]);
-    ASSERT_TRUE(me.ok());
-    {
-        PinnedThread apart(interrupt_thread, cpus[1]);
-        ASSERT_TRUE(apart.ok());
-        EXPECT_EQ(memif_placement_warning("net_memif", "net_memif9"), "");
-    }
-    PinnedThread together(interrupt_thread, cpus[0]);
-    ASSERT_TRUE(together.ok());
-    const std::string w = memif_placement_warning("net_memif", "net_memif9");
-    EXPECT_NE(w.find("net_memif9: EAL's interrupt thread may run on CPU " + std::to_string(cpus[0]) + ","),
-              std::string::npos)
-        << w;
-    EXPECT_NE(w.find("-l 0"), std::string::npos) << "says how to avoid it: " << w;
-    EXPECT_EQ(memif_placement_warning("net_tap", "net_tap0"), "") << "other PMDs are not known to do this";
+    const size_t watched_before = unmap_guard_stats().watched;
+    std::unique_ptr<DpdkDevice> server, client;
+    open_memif_pair(8, socket_path("guard"), server, client);
+    ASSERT_TRUE(server && client);
+    EXPECT_EQ(unmap_guard_stats().watched, watched_before + 2) << "each net_memif port is watched";
+    ASSERT_TRUE(eventually(kTimeout, [&] { return server->link_up() && client->link_up(); }))
+        << "memif did not connect";
+    const UnmapGuardStats before = unmap_guard_stats();
+    client.reset();  // the client leaves: the server's side unmaps in the interrupt thread
+    EXPECT_EQ(unmap_guard_stats().watched, watched_before + 1);
+    Packet burst[Device::kMaxBurst];
+    EXPECT_TRUE(eventually(kTimeout, [&] {
+        (void)server->rx_burst(burst);  // polling all the while, as a stack does
+        return !server->link_up() && unmap_guard_stats().interrupt_unmaps > before.interrupt_unmaps;
+    })) << "the server's regions were not unmapped through the guard";
+    EXPECT_EQ(unmap_guard_stats().timeouts, before.timeouts);
+    EXPECT_EQ(server->rx_burst(burst), 0u);
+    server.reset();
+    EXPECT_EQ(unmap_guard_stats().watched, watched_before);
 }
 
 }  // namespace

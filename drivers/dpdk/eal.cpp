@@ -1,5 +1,7 @@
 #include "drivers/dpdk/eal.hpp"
 
+#include <sched.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,7 +12,6 @@
 
 #include "drivers/dpdk/eal_hint.hpp"
 #include "drivers/dpdk/rte.hpp"
-#include "drivers/dpdk/thread_cpus.hpp"
 
 namespace tachyon {
 
@@ -92,8 +93,24 @@ bool hugepages_available() {
 
 // "0-1,4" for the CPUs this process may run on.
 std::string allowed_cpus() {
-    const std::vector<int> cpus = thread_cpus(0);
-    return cpus.empty() ? "0" : cpu_list(cpus);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return "0";
+    std::string out;
+    int cpu = 0;
+    while (cpu < CPU_SETSIZE) {
+        if (!CPU_ISSET(cpu, &set)) {
+            ++cpu;
+            continue;
+        }
+        int last = cpu;
+        while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
+        if (!out.empty()) out += ',';
+        out += std::to_string(cpu);
+        if (last > cpu) out += '-' + std::to_string(last);
+        cpu = last + 1;
+    }
+    return out.empty() ? "0" : out;
 }
 
 // Runs f with EAL's log going into a buffer, then echoes the buffer to stderr (the user still sees

@@ -52,6 +52,12 @@ void order_against_pollers(const Registry& r) {
     }
 }
 
+// True on the thread EAL names "eal-intr-thread".
+bool on_eal_interrupt_thread() {
+    char name[16] = {};  // PR_GET_NAME writes at most 16 bytes, NUL included
+    return prctl(PR_GET_NAME, name, 0, 0, 0) == 0 && std::strcmp(name, "eal-intr-thread") == 0;
+}
+
 }  // namespace
 
 bool watch_bursts(const BurstSection& section) {
@@ -116,11 +122,6 @@ bool wait_outside_bursts(std::chrono::nanoseconds bound) {
         const timespec pause{0, 20'000};
         nanosleep(&pause, nullptr);
     }
-}
-
-bool on_eal_interrupt_thread() {
-    char name[16] = {};  // PR_GET_NAME writes at most 16 bytes, NUL included
-    return prctl(PR_GET_NAME, name, 0, 0, 0) == 0 && std::strcmp(name, "eal-intr-thread") == 0;
 }
 
 }  // namespace tachyon

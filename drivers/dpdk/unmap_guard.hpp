@@ -72,7 +72,4 @@ UnmapGuardStats unmap_guard_stats();
 inline constexpr std::chrono::seconds kUnmapWaitBound{1};
 bool wait_outside_bursts(std::chrono::nanoseconds bound);
 
-// True on the thread EAL names "eal-intr-thread".
-bool on_eal_interrupt_thread();
-
 }  // namespace tachyon
